@@ -2,7 +2,8 @@ import Foundation
 
 /// Reading and writing NumPy `.npy` files (format versions 1.0, 2.0 and 3.0).
 ///
-/// Supported: little-endian, C-order arrays of the six `NPYDType`s. Writing matches `numpy.save`
+/// Supported: little-endian, C-order arrays of the six `NPYDType`s, plus NumPy bool arrays
+/// (`'|b1'`), which are read as `uint8` arrays of 0s and 1s (and written back as `'|u1'`). Writing matches `numpy.save`
 /// byte for byte: version 1.0 whenever the header fits in 65,535 bytes (else 2.0), the header dict
 /// with sorted keys and 21-digit growth padding, then spaces and a final `'\n'` so that the data
 /// starts at a multiple of 64 bytes.
@@ -17,6 +18,8 @@ public enum NPY {
     /// Throws `.missingFile` (noInput) when it does not exist, `.unreadable` (ioError) when it cannot
     /// be read, and a `.data` error naming the file for a bad magic, version, header, dtype, byte
     /// order, Fortran order, or a size that does not match the header. O(file size), bulk copies only.
+    /// A bool (`'|b1'`) array comes back as `uint8` holding 0 and 1; any other byte is a `.data` error
+    /// naming the file and the element's index.
     public static func read(url: URL) throws -> NPYArray {
         try decode(FileAccess.read(url, role: "an .npy array"), path: url.path)
     }
@@ -56,7 +59,8 @@ public enum NPY {
                 path: path, problem: "dtype '\(header.descr)' is big-endian and miaudit reads little-endian only",
                 fix: "save it with arr.astype('<\(header.descr.dropFirst())')")
         }
-        guard let dtype = NPYDType(descr: header.descr) else {
+        let isBool = NPYDType.isBool(header.descr)
+        guard let dtype = isBool ? .uint8 : NPYDType(descr: header.descr) else {
             throw AuditDataError.unsupportedDType(path: path, descr: header.descr)
         }
         if header.fortranOrder && header.shape.filter({ $0 > 1 }).count > 1 {
@@ -85,6 +89,11 @@ public enum NPY {
         }
         let data = bytes.withUnsafeBytes { raw in
             [UInt8](UnsafeRawBufferPointer(rebasing: raw[dataOffset..<(dataOffset + needed)]))
+        }
+        if isBool, let index = data.firstIndex(where: { $0 > 1 }) {
+            throw AuditDataError.invalid(
+                path: path, problem: "element \(index) of the bool ('\(header.descr)') array is the byte \(data[index]), not 0 or 1",
+                fix: "check that the file is not corrupt, or save arr.astype(bool) again with numpy.save")
         }
         return NPYArray(dtype: dtype, shape: header.shape, data: data)
     }

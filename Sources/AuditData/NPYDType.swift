@@ -2,6 +2,7 @@
 ///
 /// All are little-endian (`<`), or byte-order free (`|`) for single bytes; the raw value is the
 /// exact `descr` NumPy writes, so it is also the spelling used in data-set manifests.
+/// NumPy bool arrays (`'|b1'`, one byte 0 or 1 each) are read too, as `uint8` (see `NPY.decode`).
 public enum NPYDType: String, CaseIterable, Codable, Sendable {
     /// Unsigned 8-bit integer, `'|u1'`.
     case uint8 = "|u1"
@@ -59,6 +60,12 @@ public enum NPYDType: String, CaseIterable, Codable, Sendable {
         }
         #endif
         return nil
+    }
+
+    /// True when `descr` is NumPy's bool dtype, `'|b1'` (or `'<b1'`, `'>b1'`, `'=b1'`), which
+    /// `NPY.decode` reads as `uint8` after checking that every byte is 0 or 1.
+    static func isBool(_ descr: String) -> Bool {
+        descr.count == 3 && descr.hasSuffix("b1") && descr.first.map { "|<>=".contains($0) } == true
     }
 
     /// True when `descr` names a big-endian multi-byte type (`'>'` prefix), which miaudit refuses.

@@ -167,20 +167,10 @@ enum StatsInput {
         return array.doubles()
     }
 
-    /// Labels as members (1 / true) and non-members (0 / false), from integer, float or bool arrays.
-    /// NumPy bool arrays (`|b1`) hold the bytes 0 and 1, so they are read as `|u1`.
+    /// Labels as members (1 / true) and non-members (0 / false), from integer, float or bool arrays
+    /// (NPY reads NumPy bool arrays as bytes 0 and 1).
     static func labels(_ path: String) throws -> [Bool] {
-        let url = URL(fileURLWithPath: path)
-        var array: NPYArray
-        do {
-            array = try NPY.read(url: url)
-        } catch let error as AuditDataError {
-            guard case .unsupportedDType(_, let descr) = error, descr == "|b1",
-                  var bytes = try? Data(contentsOf: url),
-                  let range = bytes.prefix(4096).range(of: Data("'|b1'".utf8)) else { throw error }
-            bytes.replaceSubrange(range, with: Data("'|u1'".utf8))
-            array = try NPY.decode(bytes, path: path)
-        }
+        let array = try NPY.read(url: URL(fileURLWithPath: path))
         guard array.shape.count <= 1 || (array.shape.count == 2 && array.shape[1] == 1) else {
             throw StatsError.badShape(input: path, problem: "it has shape \(array.shape), not one label per example",
                                       fix: "save a 1-D array with one label per example")
