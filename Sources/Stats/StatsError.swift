@@ -19,6 +19,8 @@ public enum StatsError: ReportableError, Equatable {
     case invalidSetting(name: String, value: String, expected: String)
     /// An input whose shape does not fit, such as a keep matrix with a ragged row.
     case badShape(input: String, problem: String, fix: String = "make the inputs agree in shape")
+    /// A class with fewer examples than cross-validation folds, so some fold would hold none of it.
+    case tooFewForFolds(input: String, positives: Bool, count: Int, folds: Int)
 
     public var exitStatus: SysExit { .data }
 
@@ -39,6 +41,9 @@ public enum StatsError: ReportableError, Equatable {
             "\(name) is \(value); use \(expected)."
         case let .badShape(input, problem, fix):
             "\(input): \(problem); \(fix)."
+        case let .tooFewForFolds(input, positives, count, folds):
+            "\(input): only \(count) \(positives ? "members (1)" : "non-members (0)") for \(folds)-fold cross-validation; "
+                + "supply at least \(folds) examples of each class, or use fewer folds."
         }
     }
 }
