@@ -8,7 +8,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks (run from benchmarks/ beside their peers; build with -c release).",
-        subcommands: [TrainBench.self, KSBench.self])
+        subcommands: [TrainBench.self, KSBench.self, LiRABench.self, SVMBench.self])
 }
 
 struct TrainBench: ParsableCommand {
