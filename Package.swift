@@ -26,9 +26,11 @@ let package = Package(
         .target(name: "ModelAdapters", dependencies: ["NumericCore", "NeuralNet", "AuditData", "MatchingTask"]),
         .target(name: "Stats", dependencies: ["NumericCore"]),
         .target(name: "SVM", dependencies: ["CLibSVM"]),
-        .target(name: "MembershipInference", dependencies: ["NumericCore", "AuditData", "ModelAdapters", "Stats", "SVM"]),
+        .target(name: "Unlearning", dependencies: ["NumericCore", "NeuralNet", "AuditData", "MatchingTask"]),
+        .target(name: "MembershipInference",
+                dependencies: ["NumericCore", "NeuralNet", "AuditData", "MatchingTask", "ModelAdapters", "Stats", "SVM", "Unlearning"]),
         .executableTarget(name: "miaudit", dependencies: [
-            "NumericCore", "NeuralNet", "AuditData", "MatchingTask", "ModelAdapters", "Stats", "SVM", "MembershipInference",
+            "NumericCore", "NeuralNet", "AuditData", "MatchingTask", "ModelAdapters", "Stats", "SVM", "Unlearning", "MembershipInference",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -39,7 +41,8 @@ let package = Package(
         .testTarget(name: "ModelAdaptersTests", dependencies: ["ModelAdapters", "AuditData", "NeuralNet", "MatchingTask", "NumericCore"],
                     exclude: ["Fixtures"]),
         .testTarget(name: "MembershipInferenceTests",
-                    dependencies: ["MembershipInference", "ModelAdapters", "AuditData", "MatchingTask", "NeuralNet", "NumericCore", "Stats"]),
+                    dependencies: ["MembershipInference", "ModelAdapters", "AuditData", "MatchingTask", "NeuralNet", "NumericCore", "Stats",
+                                   "Unlearning"]),
         .testTarget(name: "SVMTests", dependencies: ["SVM"], resources: [.copy("Fixtures")]),
         .testTarget(name: "StatsTests", dependencies: ["Stats", "NumericCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "CommandLineTests", dependencies: ["AuditData", "NeuralNet"]),

@@ -17,6 +17,10 @@ public struct MatchingUtility: Codable, Equatable, Sendable {
     public struct Recall: Codable, Equatable, Sendable {
         public var imageToText: [String: Double]
         public var textToImage: [String: Double]
+        public init(imageToText: [String: Double], textToImage: [String: Double]) {
+            self.imageToText = imageToText
+            self.textToImage = textToImage
+        }
         enum CodingKeys: String, CodingKey { case imageToText = "image_to_text", textToImage = "text_to_image" }
     }
 
@@ -93,5 +97,19 @@ public enum MatchingEvaluator {
             }
         }
         return (imageHits.map { Double($0) / Double(n) }, textHits.map { Double($0) / Double(n) })
+    }
+}
+
+extension MatchingEvaluator {
+    /// ITM accuracy alone (true pairs and the fixed mismatched pairs of `evaluate`), without the
+    /// retrieval work; chance is 0.5. Used to detect a model whose training collapsed.
+    public static func itmAccuracy(model: FusionModel, data: MatchingData, rows: [Int]) -> Double {
+        precondition(!rows.isEmpty, "evaluation needs at least one row")
+        var generator = RandomSource(seed: evaluationSeed).derived("itm-negatives")
+        let partners = data.mismatchedPartners(for: rows, generator: &generator)
+        let positives = probabilities(model: model, data: data, imageRows: rows, textRows: rows)
+        let negatives = probabilities(model: model, data: data, imageRows: rows, textRows: partners)
+        let correct = positives.filter { $0[1] > 0.5 }.count + negatives.filter { $0[1] <= 0.5 }.count
+        return Double(correct) / Double(2 * rows.count)
     }
 }

@@ -100,9 +100,3 @@ public enum SVMMembershipAttack {
 
     static func mean(_ values: [Double]) -> Double { values.reduce(0, +) / Double(max(values.count, 1)) }
 }
-
-/// Why an attack could not run.
-public struct AttackError: ReportableError, Equatable {
-    public let description: String
-    public var exitStatus: SysExit { .data }
-}

@@ -17,6 +17,17 @@ public enum NormalDistribution {
         0.5 * erfc(-z / 2.0.squareRoot())
     }
 
+    /// log(1 − Φ(z)) = log Φ(−z), the log survival function, accurate far into the upper tail
+    /// (scipy's `norm.logsf` / `special.log_ndtr(-z)`): erfc up to z = 30, beyond it the
+    /// asymptotic series −z²/2 − log z − log √(2π) + log(1 − 1/z² + 3/z⁴ − 15/z⁶ + 105/z⁸),
+    /// whose truncation error there is below 1e-13 relative.
+    public static func logSurvival(_ z: Double) -> Double {
+        if z.isNaN { return .nan }
+        if z <= 30 { return log(0.5 * erfc(z / 2.0.squareRoot())) }
+        let w = 1 / (z * z)
+        return -z * z / 2 - log(z) - logSquareRootTwoPi + log(1 - w * (1 - w * (3 - w * (15 - 105 * w))))
+    }
+
     /// Φ⁻¹(p), the standard normal quantile: Acklam's rational approximation (relative error
     /// 1.2e-9) refined by one Halley step on erfc, giving full double precision. p in (0, 1).
     public static func quantile(_ p: Double) -> Double {

@@ -6,7 +6,8 @@ import ModelAdapters
 struct AdapterOptions: ParsableArguments {
     @Option(name: .long, help: "How to reach the model: native (a .safetensors file), outputs (precomputed rows) or process (an external command).")
     var adapter: AdapterKind = .native
-    @Option(name: .long, help: ArgumentHelp("native: the model (.safetensors).", valueName: "file"))
+    @Option(name: [.customLong("model"), .customLong("target")],
+            help: ArgumentHelp("native: the model (.safetensors); --target is another name for it.", valueName: "file"))
     var model: String?
     @Option(name: .long, help: ArgumentHelp("outputs: probabilities or logits per example id (.npy, .safetensors or .csv).", valueName: "file"))
     var outputs: String?

@@ -7,7 +7,7 @@ struct AttackCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "attack",
         abstract: "Run a membership-inference attack on an audited model.",
-        subcommands: [SVMAttackCommand.self])
+        subcommands: [SVMAttackCommand.self, ULiRACommand.self, UMIACommand.self, ForgetQualityCommand.self])
 }
 
 struct SVMAttackCommand: ParsableCommand {
@@ -18,15 +18,15 @@ struct SVMAttackCommand: ParsableCommand {
             The attacker (RBF C-SVC, C = 3, γ = 1/features) learns members (a retain subset as large as \
             the validation split) from non-members (the validation split) on the original model's outputs, \
             then scores the forget set under the original (prior) and the audited model (post), and the \
-            holdout under the audited model. attacker_auc is its AUC on held-out members vs non-members: \
+            holdout under the audited model, reached through any adapter (--target FILE for a native \
+            model; --adapter outputs|process as for predict). attacker_auc is its AUC on held-out members vs non-members: \
             without power (interval touching 0.5) a low post value proves nothing.
             """)
 
     @OptionGroup var dataOptions: DataOptions
     @Option(name: .long, help: ArgumentHelp("The original model (.safetensors): the attacker's reference.", valueName: "file"))
     var original: String
-    @Option(name: .long, help: ArgumentHelp("The audited model (.safetensors).", valueName: "file"))
-    var target: String
+    @OptionGroup var adapterOptions: AdapterOptions
     @Option(name: .long, help: "Seed of the attacker's subsets and libsvm's probability fit.")
     var seed: UInt64 = 0
     @Option(name: .long, help: "Output format: text or json.")
@@ -38,7 +38,8 @@ struct SVMAttackCommand: ParsableCommand {
             threadOptions.apply()
             let (dataSet, _) = try dataOptions.load()
             let reference = try NativeAdapter(settings: .init(path: original))
-            let audited = try NativeAdapter(settings: .init(path: target))
+            let audited = try AdapterFactory.open(try adapterOptions.description(), for: dataSet)
+            defer { audited.close() }
             let result = try SVMMembershipAttack.run(
                 dataSet: dataSet, reference: reference, audited: audited,
                 forget: try dataSet.indices(ofSplit: "forget"), retain: try dataSet.indices(ofSplit: "retain"),

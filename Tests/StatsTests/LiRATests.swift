@@ -55,4 +55,28 @@ struct LiRATests {
         #expect(throws: StatsError.self) { _ = try LiRA.scores(probabilityRows: [[0.5, 0.5]], trueClasses: [2]) }
         #expect(throws: StatsError.self) { _ = try LiRA.scores(probabilityRows: [[0.5, 0.5]], trueClasses: [0, 1]) }
     }
+
+    /// Reference: `[(z, float(scipy.special.log_ndtr(-z))) for z in zs]` (scipy 1.17.1).
+    @Test func logSurvivalMatchesScipyIntoTheFarTail() {
+        let reference: [(Double, Double)] = [
+            (-40, -0.0), (-5, -2.8665161296376294e-07), (-1, -0.1727537790234499), (0, -0.6931471805599453),
+            (0.5, -1.1759117615936188), (3, -6.60772622151035), (10, -53.23128515051248), (29.9, -451.3229124585287),
+            (30, -454.32124395634327), (30.1, -457.32956441638237), (35, -616.9751012619225), (40, -804.6084420137539),
+            (100, -5005.524208694205), (1000, -500007.8266948122),
+        ]
+        for (z, expected) in reference {
+            let actual = NormalDistribution.logSurvival(z)
+            #expect(abs(actual - expected) <= 1e-13 * max(1, abs(expected)), "z = \(z): \(actual) vs \(expected)")
+        }
+    }
+
+    @Test func offlineScoreIsOneSided() throws {
+        // Out shadows at 0 ± 1: a target far below them is typical of "never seen", not a member.
+        let scores: [[Double]] = [[1, 5], [-1, 3], [1, 5], [-1, 3]], keep = [[true, false], [false, true], [false, true], [true, false]]
+        let fits = try ShadowGaussians(shadowScores: scores, keep: keep, variance: .perExample)
+        let offline = try fits.offlineScores(targetScores: [-8, 4])
+        #expect(offline[0] < 1e-10)
+        #expect(abs(offline[1] - log(2)) < 1e-15)  // φ at μ_out: Pr[Z ≥ μ] = ½
+        #expect(try fits.offlineScores(targetScores: [8, 4])[0] > 30)
+    }
 }

@@ -1,0 +1,216 @@
+import AuditData
+import Foundation
+import MatchingTask
+import NeuralNet
+import NumericCore
+import Unlearning
+
+/// Settings of shadow and gold model training.
+public struct ModelBankSettings: Codable, Equatable, Sendable {
+    /// A model whose validation ITM accuracy is at or below this has collapsed (chance is 0.5) and
+    /// is retrained with fresh derived seeds.
+    public var collapseAccuracy: Double = 0.55
+    /// Attempts per model before the audit gives up with an error.
+    public var maximumAttempts: Int = 3
+    /// Models trained at once, each with one BLAS thread (default: the BLAS thread count in force,
+    /// i.e. `--threads`). One BLAS thread per model keeps every model's bytes independent of this.
+    public var concurrency: Int = 0
+
+    public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case collapseAccuracy = "collapse_accuracy", maximumAttempts = "maximum_attempts", concurrency
+    }
+}
+
+/// Progress of a batch of jobs: `done` of `total` finished, with a note on the last one.
+public struct ModelBankProgress: Sendable {
+    public let done: Int
+    public let total: Int
+    public let note: String
+}
+
+/// A trained job: its model and how it came to be.
+public struct TrainedModel: Sendable {
+    public let job: ModelJob
+    public let model: FusionModel
+    public let record: ModelRecord
+}
+
+/// Trains the shadow and gold models an audit needs, in parallel across cores, and caches each
+/// one under a content key so an interrupted run resumes and a second audit reuses them (SPEC §5.2).
+///
+/// Each model trains with one BLAS thread; `concurrency` models train at once. A model whose
+/// validation ITM accuracy collapsed to chance is retrained with the next attempt's seeds and the
+/// collapse is recorded. Cache entries are safetensors files named by kind, index and key digest,
+/// written atomically when a model is done, so a crash loses at most the models in flight.
+public final class ModelBank: @unchecked Sendable {
+    public let dataSet: PairDataSet
+    public let data: MatchingData
+    public let recipe: TrainingRecipe
+    /// Rows of the collapse check (the validation split).
+    public let validation: [Int]
+    /// The cache directory; nil keeps nothing on disk.
+    public let cacheDirectory: URL?
+    public let settings: ModelBankSettings
+
+    static let keyMetadata = "miaudit.cache-key"
+    /// One bank trains at a time per process: the BLAS thread count is process-wide, and a bank
+    /// sets it to 1 for its workers and restores it afterwards.
+    private static let exclusive = NSLock()
+    static let recordMetadata = "miaudit.cache-record"
+
+    public init(dataSet: PairDataSet, data: MatchingData, recipe: TrainingRecipe, validation: [Int],
+                cacheDirectory: URL?, settings: ModelBankSettings = ModelBankSettings()) throws {
+        guard !validation.isEmpty else {
+            throw AttackError(description: "\(dataSet.manifestPath): the validation split is empty, so a collapsed shadow cannot be detected; add validation rows")
+        }
+        if let problem = recipe.problem { throw AttackError(description: "the original model's recipe is unusable: \(problem)") }
+        guard settings.maximumAttempts >= 1 else {
+            throw AttackError(description: "maximum attempts per model must be at least 1 (got \(settings.maximumAttempts))")
+        }
+        if let cacheDirectory {
+            do {
+                try FileManager.default.createDirectory(at: cacheDirectory, withIntermediateDirectories: true)
+            } catch {
+                throw AttackError(description: "cannot create the model cache \(cacheDirectory.path): \(error.localizedDescription); choose a writable --cache directory", status: .cannotCreate)
+            }
+        }
+        self.dataSet = dataSet
+        self.data = data
+        self.recipe = recipe
+        self.validation = validation
+        self.cacheDirectory = cacheDirectory
+        self.settings = settings
+    }
+
+    /// Trains (or reads from the cache) every job's model, in job order.
+    /// - Throws: `AttackError` when a model still collapses after the last attempt, or a method fails.
+    public func models(for jobs: [ModelJob], progress: @Sendable (ModelBankProgress) -> Void = { _ in }) throws -> [TrainedModel] {
+        guard !jobs.isEmpty else { return [] }
+        Self.exclusive.lock()
+        defer { Self.exclusive.unlock() }
+        let workers = max(1, min(jobs.count, settings.concurrency > 0 ? settings.concurrency : BLAS.threadCount))
+        let savedThreads = BLAS.threadCount
+        BLAS.setThreadCount(1)
+        defer { BLAS.setThreadCount(savedThreads) }
+
+        let state = SharedProgress(count: jobs.count)
+        DispatchQueue.concurrentPerform(iterations: workers) { _ in
+            while let next = state.nextJob() {
+                do {
+                    let trained = try self.obtain(jobs[next])
+                    let done = state.finish(next, with: trained)
+                    let source = trained.record.fromCache ? "from cache" : String(format: "%.1f s", trained.record.seconds)
+                    let collapse = trained.record.collapsed > 0 ? ", \(trained.record.collapsed) collapsed attempt(s) retrained" : ""
+                    progress(ModelBankProgress(done: done, total: jobs.count,
+                                               note: "\(trained.job.kind.rawValue) \(trained.job.index) \(source)\(collapse)"))
+                } catch {
+                    state.fail(error)
+                }
+            }
+        }
+        if let error = state.error { throw error }
+        return state.results.map { $0! }
+    }
+
+    /// One job: from the cache when a valid entry exists, otherwise trained and stored.
+    func obtain(_ job: ModelJob) throws -> TrainedModel {
+        let key = ModelKey(job: job, dataSet: dataSet, recipe: recipe, validation: validation, settings: settings)
+        let url = cacheDirectory?.appendingPathComponent("\(job.kind.rawValue)-\(job.index)-\(key.digest.prefix(16)).safetensors")
+        if let url, let cached = Self.readCached(url, key: key) {
+            var record = cached.record
+            record.fromCache = true
+            return TrainedModel(job: job, model: cached.model, record: record)
+        }
+        let trained = try train(job, key: key)
+        if let url {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            var stored = trained.record
+            stored.fromCache = false
+            let record = String(decoding: try encoder.encode(stored), as: UTF8.self)
+            do {
+                try trained.model.save(to: url, metadata: [Self.keyMetadata: key.json, Self.recordMetadata: record])
+            } catch {
+                throw AttackError(description: "cannot write the model cache entry \(url.path): \(error); check the --cache directory's space and permissions", status: .ioError)
+            }
+        }
+        return trained
+    }
+
+    /// A cache entry whose stored key equals `key`; nil when missing, unreadable or stale (then it
+    /// is retrained and overwritten).
+    static func readCached(_ url: URL, key: ModelKey) -> (model: FusionModel, record: ModelRecord)? {
+        guard FileManager.default.fileExists(atPath: url.path),
+              let (model, metadata) = try? FusionModel.load(from: url),
+              metadata[keyMetadata] == key.json,
+              let recordJSON = metadata[recordMetadata],
+              let record = try? JSONDecoder().decode(ModelRecord.self, from: Data(recordJSON.utf8)) else { return nil }
+        return (model, record)
+    }
+
+    /// Trains a job, retraining with the next attempt's seeds while the model is collapsed.
+    func train(_ job: ModelJob, key: ModelKey) throws -> TrainedModel {
+        let start = ContinuousClock.now
+        var accuracies: [Double] = []
+        for attempt in 0..<settings.maximumAttempts {
+            let seeds = job.seeds(attempt: attempt)
+            let trainer = MatchingTrainer(recipe: recipe, seed: seeds.train)
+            var model: FusionModel
+            let request = UnlearningRequest(data: data, forget: job.forgetRows, retain: job.retainRows,
+                                            recipe: recipe, seed: seeds.unlearn)
+            if let method = job.method, !method.needsTrainedModel {
+                // The method trains its own model (retrain): check that one for collapse.
+                model = try method.unlearn(trainer.initialModel(data: data, rows: job.trainRows), request: request) { _ in }
+                accuracies.append(MatchingEvaluator.itmAccuracy(model: model, data: data, rows: validation))
+                if accuracies.last! <= settings.collapseAccuracy { continue }
+            } else {
+                model = trainer.train(data: data, rows: job.trainRows)
+                accuracies.append(MatchingEvaluator.itmAccuracy(model: model, data: data, rows: validation))
+                if accuracies.last! <= settings.collapseAccuracy { continue }
+                if let method = job.method { model = try method.unlearn(model, request: request) { _ in } }
+            }
+            let elapsed = ContinuousClock.now - start
+            let record = ModelRecord(kind: job.kind.rawValue, index: job.index, key: key.digest, attempts: attempt + 1,
+                                     validationAccuracies: accuracies, trainSeed: seeds.train, unlearnSeed: seeds.unlearn,
+                                     seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18,
+                                     fromCache: false)
+            return TrainedModel(job: job, model: model, record: record)
+        }
+        let shown = accuracies.map { String(format: "%.3f", $0) }.joined(separator: ", ")
+        throw AttackError(description: "\(job.kind.rawValue) model \(job.index) collapsed in all \(settings.maximumAttempts) attempts (validation ITM accuracy \(shown), collapse at ≤ \(settings.collapseAccuracy)); check the recipe and the data's scaling, or raise the attempt limit")
+    }
+}
+
+/// The work queue and results shared by the training workers.
+private final class SharedProgress: @unchecked Sendable {
+    private let lock = NSLock()
+    private var next = 0
+    private var finished = 0
+    private(set) var results: [TrainedModel?]
+    private(set) var error: Error?
+
+    init(count: Int) { results = [TrainedModel?](repeating: nil, count: count) }
+
+    /// The next job to run, or nil when all are taken or one has failed.
+    func nextJob() -> Int? {
+        lock.withLock {
+            guard error == nil, next < results.count else { return nil }
+            defer { next += 1 }
+            return next
+        }
+    }
+
+    func finish(_ index: Int, with model: TrainedModel) -> Int {
+        lock.withLock {
+            results[index] = model
+            finished += 1
+            return finished
+        }
+    }
+
+    func fail(_ failure: Error) {
+        lock.withLock { if error == nil { error = failure } }
+    }
+}

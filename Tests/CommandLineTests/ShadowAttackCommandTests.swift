@@ -1,0 +1,83 @@
+import Foundation
+import Testing
+
+/// `attack ulira|umia|forget-quality` end to end on the small fixture: shadows and gold models are
+/// trained once, cached, and reused by the next command.
+@Suite struct ShadowAttackCommandTests {
+    static func json(_ text: String) throws -> [String: Any] {
+        try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+    }
+
+    @Test func shadowAttacksShareTheirCachedModels() throws {
+        let directory = try temporaryDirectory("shadow-attacks")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let original = directory.appendingPathComponent("original.safetensors").path
+        let cache = directory.appendingPathComponent("cache").path
+        let trained = try runMiaudit(["train", "--data", "fixtures/emoji-cldr-small", "--out", original, "--epochs", "1",
+                                      "--no-evaluate", "--threads", "1"])
+        #expect(trained.status == 0, "\(trained.standardError)")
+        let common = ["--data", "fixtures/emoji-cldr-small", "--original", original, "--target", original, "--method", "none",
+                      "--shadows", "4", "--gold", "2", "--collapse-accuracy", "0", "--cache", cache, "--threads", "2",
+                      "--format", "json"]
+
+        let ulira = try runMiaudit(["attack", "ulira"] + common)
+        #expect(ulira.status == 0, "\(ulira.standardError)")
+        let report = try Self.json(ulira.standardOutput)
+        let result = try #require(report["result"] as? [String: Any])
+        #expect((result["shadow_models"] as? [[String: Any]])?.count == 4)
+        #expect((result["gold_models"] as? [[String: Any]])?.count == 2)
+        #expect((result["shadow_models"] as? [[String: Any]])?.allSatisfy { $0["from_cache"] as? Bool == false } == true)
+        let online = try #require((result["ulira"] as? [String: Any])?["online"] as? [String: Any])
+        let auc = try #require(online["auc"] as? Double)
+        let interval = try #require(online["auc_interval"] as? [Double])
+        #expect(auc >= 0 && auc <= 1 && interval.count == 2 && interval[0] <= auc && auc <= interval[1])
+        #expect(online["positives"] as? Int == 19 && online["negatives"] as? Int == 42)
+        let nulls = try #require(result["nulls"] as? [String: Any])
+        #expect((nulls["ulira.online.auc"] as? [String: Any])?["size"] as? Int == 2)
+        #expect(result["method"] as? String == "none{}")
+        let utility = try #require(report["utility"] as? [String: Any])
+        #expect((utility["test_itm_accuracy_change"] as? Double) == 0)  // the target is the original
+
+        // The same shadows and gold models serve U-MIA without training anything.
+        let umia = try runMiaudit(["attack", "umia"] + common)
+        #expect(umia.status == 0, "\(umia.standardError)")
+        let umiaResult = try #require(try Self.json(umia.standardOutput)["result"] as? [String: Any])
+        let records = (umiaResult["shadow_models"] as? [[String: Any]] ?? []) + (umiaResult["gold_models"] as? [[String: Any]] ?? [])
+        #expect(records.count == 6 && records.allSatisfy { $0["from_cache"] as? Bool == true })
+        let accuracy = try #require((umiaResult["umia"] as? [String: Any])?["accuracy"] as? Double)
+        #expect(accuracy >= 0 && accuracy <= 1)
+        #expect((umiaResult["umia_cross_validated"] as? [String: Any])?["folds"] as? Int == 10)
+
+        // Forget quality needs the gold models only; the text output names the median p.
+        let quality = try runMiaudit(["attack", "forget-quality"] + common.dropLast(2))
+        #expect(quality.status == 0, "\(quality.standardError)")
+        #expect(quality.standardOutput.contains("median p"))
+        #expect(quality.standardOutput.contains("over 2 gold models"))
+        #expect(quality.standardOutput.contains("0 trained now"))
+    }
+
+    @Test func badShadowSettingsAreClearErrors() throws {
+        let base = ["attack", "ulira", "--data", "fixtures/emoji-cldr-small", "--original", "reports/nowhere.safetensors",
+                    "--target", "reports/nowhere.safetensors", "--no-cache"]
+        let unknown = try runMiaudit(base + ["--method", "forget-harder"])
+        #expect(unknown.status == 64)
+        #expect(unknown.standardError.contains("forget-harder") && unknown.standardError.contains("none, retrain"))
+
+        let directory = try temporaryDirectory("shadow-errors")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let original = directory.appendingPathComponent("original.safetensors").path
+        _ = try runMiaudit(["train", "--data", "fixtures/emoji-cldr-small", "--out", original, "--epochs", "1", "--no-evaluate"])
+        let withModel = ["attack", "ulira", "--data", "fixtures/emoji-cldr-small", "--original", original, "--target", original,
+                         "--method", "none", "--no-cache"]
+        for count in ["5", "2"] {
+            let odd = try runMiaudit(withModel + ["--shadows", count])
+            #expect(odd.status == 65)
+            #expect(odd.standardError.contains("shadow count must be even and at least 4 so every example has as many in as out shadows (got \(count))"))
+            #expect(odd.standardError.split(separator: "\n").count == 1)
+        }
+        let noGold = try runMiaudit(["attack", "forget-quality", "--data", "fixtures/emoji-cldr-small", "--original", original,
+                                     "--target", original, "--method", "none", "--no-cache", "--gold", "0"])
+        #expect(noGold.status == 64)
+        #expect(noGold.standardError.contains("forget quality needs at least one gold model"))
+    }
+}

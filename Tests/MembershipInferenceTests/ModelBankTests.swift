@@ -1,0 +1,139 @@
+import AuditData
+import Foundation
+import MatchingTask
+import ModelAdapters
+import NeuralNet
+import NumericCore
+import Testing
+import Unlearning
+@testable import MembershipInference
+
+/// Shadow and gold training on the small fixture with a small, fast recipe. Serialized: banks
+/// set the process-wide BLAS thread count.
+@Suite(.serialized) struct ModelBankTests {
+    static func setUp() throws -> (PairDataSet, MatchingData, TrainingRecipe) {
+        let dataSet = try PairDataSet.load(directory: membershipTestsRoot.appendingPathComponent("fixtures/emoji-cldr-small"))
+        let data = MatchingData(images: dataSet.images, texts: dataSet.texts, groups: dataSet.groups)
+        var recipe = TrainingRecipe()
+        recipe.epochs = 3
+        recipe.batchSize = 32
+        recipe.learningRate = 3e-3
+        recipe.weightDecay = 0
+        recipe.imageHidden = [32, 16]
+        recipe.textHidden = [32, 16]
+        recipe.fusionHidden = [16]
+        return (dataSet, data, recipe)
+    }
+
+    static func temporaryDirectory() -> URL {
+        FileManager.default.temporaryDirectory.appendingPathComponent("miaudit-bank-\(UUID().uuidString)")
+    }
+
+    static func weights(_ model: FusionModel) -> [Float] { model.layers.flatMap { $0.weight.storage + $0.bias } }
+
+    @Test func shadowsAreCachedByContentAndIdenticalWhateverTheConcurrency() throws {
+        let (dataSet, data, recipe) = try Self.setUp()
+        let pool = try AttackPool(forget: try dataSet.indices(ofSplit: "forget"), holdout: try dataSet.indices(ofSplit: "holdout"))
+        let retain = try dataSet.indices(ofSplit: "retain")
+        let keep = try KeepMatrix(shadows: 4, examples: pool.count, seed: 0)
+        let jobs = ShadowAudit.shadowJobs(pool: pool, retain: retain, keep: keep, method: NoUnlearning(), seed: 9)
+        #expect(jobs[1].trainRows.count == retain.count + keep.kept(by: 1).count)
+        #expect(Set(jobs[1].forgetRows) == Set(keep.kept(by: 1).map { pool.rows[$0] }))
+
+        var settings = ModelBankSettings()
+        settings.collapseAccuracy = 0
+        settings.concurrency = 2
+        let directory = Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let validation = try dataSet.indices(ofSplit: "validation")
+        let bank = try ModelBank(dataSet: dataSet, data: data, recipe: recipe, validation: validation,
+                                 cacheDirectory: directory, settings: settings)
+        let first = try bank.models(for: Array(jobs.prefix(2)))
+        #expect(first.allSatisfy { !$0.record.fromCache && $0.record.attempts == 1 })
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).count == 2)
+        // A second run reads the two finished models and trains only the rest: an interrupted run resumes.
+        let second = try bank.models(for: jobs)
+        #expect(second.map(\.record.fromCache) == [true, true, false, false])
+        #expect(Self.weights(second[0].model) == Self.weights(first[0].model))
+        #expect(second[0].record.key == first[0].record.key)
+
+        // One at a time, no cache: the same bytes.
+        settings.concurrency = 1
+        let serial = try ModelBank(dataSet: dataSet, data: data, recipe: recipe, validation: validation,
+                                   cacheDirectory: nil, settings: settings).models(for: jobs)
+        for (a, b) in zip(serial, second) { #expect(Self.weights(a.model) == Self.weights(b.model)) }
+        #expect(Self.weights(serial[0].model) != Self.weights(serial[1].model))
+        // Another method is another key.
+        let retrainJobs = ShadowAudit.shadowJobs(pool: pool, retain: retain, keep: keep, method: RetrainUnlearning(), seed: 9)
+        #expect(ModelKey(job: retrainJobs[0], dataSet: dataSet, recipe: recipe, validation: validation, settings: settings).digest
+                != ModelKey(job: jobs[0], dataSet: dataSet, recipe: recipe, validation: validation, settings: settings).digest)
+    }
+
+    @Test func aCorruptCacheEntryIsRetrainedNotTrusted() throws {
+        let (dataSet, data, recipe) = try Self.setUp()
+        var settings = ModelBankSettings()
+        settings.collapseAccuracy = 0
+        let directory = Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let bank = try ModelBank(dataSet: dataSet, data: data, recipe: recipe, validation: try dataSet.indices(ofSplit: "validation"),
+                                 cacheDirectory: directory, settings: settings)
+        let jobs = ShadowAudit.goldJobs(count: 1, retain: try dataSet.indices(ofSplit: "retain"), seed: 1)
+        let first = try bank.models(for: jobs)
+        let file = try #require(try FileManager.default.contentsOfDirectory(at: directory, includingPropertiesForKeys: nil).first)
+        try Data("not a model".utf8).write(to: file)
+        let again = try bank.models(for: jobs)
+        #expect(!again[0].record.fromCache)
+        #expect(Self.weights(again[0].model) == Self.weights(first[0].model))
+        #expect(try bank.models(for: jobs)[0].record.fromCache)
+    }
+
+    @Test func aCollapsedModelIsRetrainedWithFreshSeedsThenGivenUp() throws {
+        let (dataSet, data, recipe) = try Self.setUp()
+        var settings = ModelBankSettings()
+        settings.collapseAccuracy = 0.999  // every attempt counts as collapsed
+        settings.maximumAttempts = 2
+        let bank = try ModelBank(dataSet: dataSet, data: data, recipe: recipe, validation: try dataSet.indices(ofSplit: "validation"),
+                                 cacheDirectory: nil, settings: settings)
+        let jobs = ShadowAudit.goldJobs(count: 1, retain: try dataSet.indices(ofSplit: "retain"), seed: 1)
+        #expect(jobs[0].seeds(attempt: 0) != jobs[0].seeds(attempt: 1))
+        #expect { _ = try bank.models(for: jobs) } throws: { error in
+            "\(error)".contains("gold model 0 collapsed in all 2 attempts") && "\(error)".contains("collapse at ≤ 0.999")
+        }
+        // With the threshold between the first and second attempt's accuracy, the second is kept.
+        settings.collapseAccuracy = 0
+        settings.maximumAttempts = 2
+        let accuracies = try (0..<2).map { attempt in
+            MatchingEvaluator.itmAccuracy(model: MatchingTrainer(recipe: recipe, seed: jobs[0].seeds(attempt: attempt).train)
+                .train(data: data, rows: jobs[0].trainRows), data: data, rows: try dataSet.indices(ofSplit: "validation"))
+        }
+        guard accuracies[0] < accuracies[1] else { return }  // needs the first attempt to be the worse one
+        settings.collapseAccuracy = accuracies[0]
+        let trained = try ModelBank(dataSet: dataSet, data: data, recipe: recipe, validation: try dataSet.indices(ofSplit: "validation"),
+                                    cacheDirectory: nil, settings: settings).models(for: jobs)
+        #expect(trained[0].record.attempts == 2 && trained[0].record.collapsed == 1)
+        #expect(trained[0].record.validationAccuracies == accuracies)
+    }
+
+    @Test func truthRatiosUseOtherGroupsDeterministically() throws {
+        let (dataSet, data, recipe) = try Self.setUp()
+        let forget = try dataSet.indices(ofSplit: "forget")
+        let truth = try TruthRatio(dataSet: dataSet, rows: forget, seed: 4)
+        #expect(truth.view == .paraphrase)
+        for (row, others) in zip(forget, truth.perturbations) {
+            #expect(others.count == 5 && Set(others).count == 5)
+            #expect(others.allSatisfy { dataSet.groups[$0] != dataSet.groups[row] })
+        }
+        #expect(try TruthRatio(dataSet: dataSet, rows: forget, seed: 4).perturbations == truth.perturbations)
+        #expect(try TruthRatio(dataSet: dataSet, rows: forget, seed: 5).perturbations != truth.perturbations)
+
+        let model = MatchingTrainer(recipe: recipe, seed: 3).train(data: data, rows: try dataSet.indices(ofSplit: "train"))
+        let adapter = NativeAdapter(model: model, modelID: "m", digest: "test")
+        let ratios = try truth.ratios(adapter, in: dataSet)
+        let row = forget[2], others = truth.perturbations[2]
+        let p = try adapter.probabilities(for: [PairQuery(image: row, text: row, view: .paraphrase)]
+                                              + others.map { PairQuery(image: row, text: $0, view: .paraphrase) }, in: dataSet)
+        let expected = (p.dropFirst().map { $0[1] }.reduce(0, +) / 5 + 1e-45) / (p[0][1] + 1e-45)
+        // The forward pass is f32 and its GEMMs round differently for another batch shape.
+        #expect(abs(ratios[2] - expected) <= 1e-5 * expected)
+    }
+}
