@@ -86,14 +86,13 @@ public enum ShadowAudit {
     }
 
     /// φ (LiRA score of "match") of the pool's true pairs under a model.
+    /// - Throws: `AttackError` naming the example when the adapter returns NaN probabilities.
     public static func lira(_ adapter: any ModelAdapter, pool: AttackPool, dataSet: PairDataSet) throws -> [Double] {
         let probabilities = try adapter.probabilities(forRows: pool.rows, in: dataSet)
-        return try LiRA.scores(probabilityRows: probabilities, trueClasses: [Int](repeating: 1, count: probabilities.count)).enumerated().map {
-            guard $0.element.isFinite || $0.element.isInfinite else {
-                throw AttackError(description: "\(adapter.identity.modelID) gave a NaN LiRA score for row \(dataSet.ids[pool.rows[$0.offset]])")
-            }
-            return $0.element
+        if let row = probabilities.firstIndex(where: { $0.contains(where: \.isNaN) }) {
+            throw AttackError(description: "\(adapter.identity.modelID) gave NaN probabilities for example \(dataSet.ids[pool.rows[row]]); the attacks need finite probabilities — check the model or its outputs file")
         }
+        return try LiRA.scores(probabilityRows: probabilities, trueClasses: [Int](repeating: 1, count: probabilities.count))
     }
 
     /// Trains (or reads) the shadows and gold models, then scores `target`.

@@ -152,3 +152,28 @@ import Unlearning
         #expect(abs(result.tests[1].pvalue - 1.9823306042836678e-29) / 1.9823306042836678e-29 < 1e-9)
     }
 }
+
+/// An adapter that answers NaN for one example, as a broken external model might.
+final class NaNAdapter: ModelAdapter {
+    let identity = AdapterIdentity(kind: "test", modelID: "broken-model", digest: "none", classes: matchingClasses)
+    let badRow: Int
+    init(badRow: Int) { self.badRow = badRow }
+    func probabilities(for queries: [PairQuery], in dataSet: PairDataSet) throws -> [[Double]] {
+        queries.map { $0.image == badRow ? [Double.nan, .nan] : [0.4, 0.6] }
+    }
+}
+
+@Suite struct AdapterScoreErrorTests {
+    @Test func nanProbabilitiesNameTheModelAndTheExample() throws {
+        let dataSet = try PairDataSet.load(directory: membershipTestsRoot.appendingPathComponent("fixtures/emoji-cldr-small"))
+        let pool = try AttackPool(forget: try dataSet.indices(ofSplit: "forget"), holdout: try dataSet.indices(ofSplit: "holdout"))
+        let bad = pool.holdout[3]
+        #expect { _ = try ShadowAudit.lira(NaNAdapter(badRow: bad), pool: pool, dataSet: dataSet) } throws: {
+            "\($0)".contains("broken-model gave NaN probabilities for example \(dataSet.ids[bad])")
+        }
+        let truth = try TruthRatio(dataSet: dataSet, rows: [bad], seed: 0)
+        #expect { _ = try truth.ratios(NaNAdapter(badRow: bad), in: dataSet) } throws: {
+            "\($0)".contains("broken-model gave p(match) = nan") && "\($0)".contains(dataSet.ids[bad])
+        }
+    }
+}
