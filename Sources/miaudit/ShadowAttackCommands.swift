@@ -12,8 +12,8 @@ import Unlearning
 struct ShadowAttackOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("The original model (.safetensors, trained by miaudit): its recipe trains the shadow and gold models.", valueName: "file"))
     var original: String
-    @Option(name: .long, help: ArgumentHelp("The unlearning method the audited model claims (\(UnlearningMethods.names.joined(separator: ", "))); every shadow applies it.", valueName: "name"))
-    var method: String
+    @Option(name: .long, help: ArgumentHelp("The unlearning method the audited model claims (\(UnlearningMethods.names.joined(separator: ", "))); every shadow applies it. Needed by ulira and umia.", valueName: "name"))
+    var method: String?
     @Option(name: .long, help: "Shadow models K (even, at least 4; 16 or more for a real audit).")
     var shadows: Int = 16
     @Option(name: .long, help: "Gold models G retrained on the retain set: forget quality's references and each metric's null distribution (0 skips the nulls).")
@@ -90,7 +90,11 @@ struct ShadowAttackRunner {
         try reportingErrors {
             threadOptions.apply()
             let start = ContinuousClock.now
-            let method = try UnlearningMethods.named(options.method)
+            let needsShadows = parts.contains(.ulira) || parts.contains(.umia)
+            guard let methodName = options.method ?? (needsShadows ? nil : "none") else {
+                throw UsageError(description: "\(name) needs --method: the unlearning method the audited model claims (\(UnlearningMethods.names.joined(separator: ", "))), which every shadow applies")
+            }
+            let method = try UnlearningMethods.named(methodName)
             let (dataSet, data) = try dataOptions.load()
             let (originalModel, metadata) = try loadModel(options.original)
             let recipe = try ShadowAttackOptions.recipe(of: options.original, metadata: metadata)
@@ -101,7 +105,6 @@ struct ShadowAttackRunner {
             let bank = try ModelBank(dataSet: dataSet, data: data, recipe: recipe, validation: try dataSet.indices(ofSplit: "validation"),
                                      cacheDirectory: options.noCache ? nil : URL(fileURLWithPath: options.cache),
                                      settings: options.settings.models)
-            let needsShadows = parts.contains(.ulira) || parts.contains(.umia)
             let total = (needsShadows ? options.shadows : 0) + options.gold
             let bar = ProgressBar(title: "models", total: total)
             let result = try ShadowAudit.run(target: target, bank: bank, method: method, pool: pool, retain: retain,
@@ -122,7 +125,7 @@ struct ShadowAttackRunner {
                     original: options.original, result: result, utility: comparison, seconds: elapsed, environment: ToolInfo.environment)))
             case .text:
                 let trained = (result.shadowModels + result.goldModels).filter { !$0.fromCache }.count
-                print("\(name) of \(target.identity.modelID) (method \(options.method)) on \(dataSet.manifest.name): \(result.forgetRows) forget vs \(result.holdoutRows) holdout rows")
+                print("\(name) of \(target.identity.modelID)\(needsShadows ? " (method \(methodName))" : "") on \(dataSet.manifest.name): \(result.forgetRows) forget vs \(result.holdoutRows) holdout rows")
                 print("models: \(result.shadowModels.count) shadows, \(result.goldModels.count) gold; \(trained) trained now, the rest from the cache; \(result.collapsedAttempts) collapsed attempt(s) retrained")
                 for line in render(result) { print(line) }
                 print(String(format: "utility: test ITM %.3f (original %.3f, change %+.3f); forget match %.3f vs holdout %.3f (mismatched pairs %.3f)",

@@ -75,8 +75,12 @@ import Testing
             #expect(odd.standardError.contains("shadow count must be even and at least 4 so every example has as many in as out shadows (got \(count))"))
             #expect(odd.standardError.split(separator: "\n").count == 1)
         }
+        let noMethod = try runMiaudit(withModel.filter { $0 != "--method" && $0 != "none" })
+        #expect(noMethod.status == 64)
+        #expect(noMethod.standardError.contains("U-LiRA needs --method"))
+        // Forget quality uses gold models only, so it needs no method.
         let noGold = try runMiaudit(["attack", "forget-quality", "--data", "fixtures/emoji-cldr-small", "--original", original,
-                                     "--target", original, "--method", "none", "--no-cache", "--gold", "0"])
+                                     "--target", original, "--no-cache", "--gold", "0"])
         #expect(noGold.status == 64)
         #expect(noGold.standardError.contains("forget quality needs at least one gold model"))
     }
