@@ -26,7 +26,7 @@ let package = Package(
         .target(name: "ModelAdapters", dependencies: ["NumericCore", "NeuralNet", "AuditData", "MatchingTask"]),
         .target(name: "Stats", dependencies: ["NumericCore"]),
         .target(name: "SVM", dependencies: ["CLibSVM"]),
-        .target(name: "Unlearning", dependencies: ["NumericCore", "NeuralNet", "AuditData", "MatchingTask"]),
+        .target(name: "Unlearning", dependencies: ["NumericCore", "NeuralNet", "AuditData", "MatchingTask", "Stats"]),
         .target(name: "MembershipInference",
                 dependencies: ["NumericCore", "NeuralNet", "AuditData", "MatchingTask", "ModelAdapters", "Stats", "SVM", "Unlearning"]),
         .executableTarget(name: "miaudit", dependencies: [
@@ -46,5 +46,7 @@ let package = Package(
         .testTarget(name: "SVMTests", dependencies: ["SVM"], resources: [.copy("Fixtures")]),
         .testTarget(name: "StatsTests", dependencies: ["Stats", "NumericCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "CommandLineTests", dependencies: ["AuditData", "NeuralNet"]),
+        .testTarget(name: "UnlearningTests",
+                    dependencies: ["Unlearning", "NeuralNet", "MatchingTask", "AuditData", "NumericCore", "Stats"]),
     ]
 )

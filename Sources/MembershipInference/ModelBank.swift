@@ -159,7 +159,7 @@ public final class ModelBank: @unchecked Sendable {
             let trainer = MatchingTrainer(recipe: recipe, seed: seeds.train)
             var model: FusionModel
             let request = UnlearningRequest(data: data, forget: job.forgetRows, retain: job.retainRows,
-                                            recipe: recipe, seed: seeds.unlearn)
+                                            recipe: recipe, seed: seeds.unlearn, validation: validation)
             if let method = job.method, !method.needsTrainedModel {
                 // The method trains its own model (retrain): check that one for collapse.
                 model = try method.unlearn(trainer.initialModel(data: data, rows: job.trainRows), request: request) { _ in }

@@ -16,13 +16,18 @@ public struct UnlearningRequest: Sendable {
     public let recipe: TrainingRecipe
     /// The method's own seed (derived by the caller, so every shadow unlearns differently).
     public let seed: UInt64
+    /// Never-trained rows a method may consult (e.g. `multidelete-calibrated`'s stop rule); empty
+    /// when the caller has none. Never the test or holdout split.
+    public let validation: [Int]
 
-    public init(data: MatchingData, forget: [Int], retain: [Int], recipe: TrainingRecipe, seed: UInt64) {
+    public init(data: MatchingData, forget: [Int], retain: [Int], recipe: TrainingRecipe, seed: UInt64,
+                validation: [Int] = []) {
         self.data = data
         self.forget = forget
         self.retain = retain
         self.recipe = recipe
         self.seed = seed
+        self.validation = validation
     }
 }
 
@@ -83,7 +88,9 @@ public struct RetrainUnlearning: UnlearningMethod {
 /// The methods miaudit knows by name.
 public enum UnlearningMethods {
     /// Every method name, for help texts and errors.
-    public static var names: [String] { ["none", "retrain"] }
+    public static var names: [String] {
+        ["none", "retrain", "multidelete", "multidelete-f", "multidelete-calibrated", "finetune", "neggrad", "dtd"]
+    }
 
     /// The method called `name`, with its default settings.
     /// - Throws: `UnlearningError` naming the known methods when `name` is not one.
@@ -91,6 +98,12 @@ public enum UnlearningMethods {
         switch name {
         case "none": return NoUnlearning()
         case "retrain": return RetrainUnlearning()
+        case "multidelete": return MultiDeleteUnlearning.published
+        case "multidelete-f": return MultiDeleteUnlearning.fusionOnly
+        case "multidelete-calibrated": return MultiDeleteUnlearning.calibrated
+        case "finetune": return FineTuneUnlearning()
+        case "neggrad": return NegGradUnlearning()
+        case "dtd": return DescentToDeleteUnlearning()
         default:
             throw UnlearningError(method: name, problem: "is not a known unlearning method",
                                   fix: "use one of: \(names.joined(separator: ", "))")
