@@ -10,6 +10,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // C shims: each is imported by exactly one Swift module.
@@ -29,6 +30,11 @@ let package = Package(
         .target(name: "Unlearning", dependencies: ["NumericCore", "NeuralNet", "AuditData", "MatchingTask", "Stats"]),
         .target(name: "MembershipInference",
                 dependencies: ["NumericCore", "NeuralNet", "AuditData", "MatchingTask", "ModelAdapters", "Stats", "SVM", "Unlearning"]),
+        .target(name: "ReportStore", dependencies: [
+            "NumericCore",
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
         .executableTarget(name: "miaudit", dependencies: [
             "NumericCore", "NeuralNet", "AuditData", "MatchingTask", "ModelAdapters", "Stats", "SVM", "Unlearning", "MembershipInference",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -46,6 +52,10 @@ let package = Package(
         .testTarget(name: "SVMTests", dependencies: ["SVM"], resources: [.copy("Fixtures")]),
         .testTarget(name: "StatsTests", dependencies: ["Stats", "NumericCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "CommandLineTests", dependencies: ["AuditData", "NeuralNet"]),
+        .testTarget(name: "ReportStoreTests", dependencies: [
+            "ReportStore", "NumericCore",
+            .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
         .testTarget(name: "UnlearningTests",
                     dependencies: ["Unlearning", "NeuralNet", "MatchingTask", "AuditData", "NumericCore", "Stats"]),
     ]
