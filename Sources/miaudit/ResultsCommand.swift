@@ -54,12 +54,19 @@ struct ResultsCommand: ParsableCommand {
     var gold: Int = 8
     @Option(name: .long, help: ArgumentHelp("Model cache.", valueName: "dir"))
     var cache: String = "audits/cache"
+    @Option(name: .long, help: "Validation ITM accuracy at or below which a shadow or gold model counts as collapsed and is retrained.")
+    var collapseAccuracy: Double = ModelBankSettings().collapseAccuracy
+    @Flag(name: .long, inversion: .prefixedNo, help: "Also run the ablation: multidelete without L_MD, without L_MKR, without L_UKR.")
+    var ablation = true
     @Option(name: .long, help: ArgumentHelp("The Markdown output; the trials go to the same name with .json.", valueName: "file"))
     var out: String = "docs/results.md"
     @OptionGroup var threadOptions: ThreadOptions
 
     func validate() throws {
         guard (1...20).contains(seeds) else { throw ValidationError("--seeds must be between 1 and 20, got \(seeds).") }
+        guard collapseAccuracy >= 0, collapseAccuracy < 1 else {
+            throw ValidationError("--collapse-accuracy must be in [0, 1), got \(collapseAccuracy).")
+        }
     }
 
     func run() throws {
@@ -69,18 +76,22 @@ struct ResultsCommand: ParsableCommand {
             let (dataSet, data) = try dataOptions.load()
             let names = methods.isEmpty ? UnlearningMethods.names : methods
             let chosen = try names.map { try UnlearningMethods.named($0) }
+            let ablations = ablation ? Self.ablations() : []
             let (model, recipe) = try originalModel(dataSet: dataSet, data: data, threads: threads)
             let splits = try ExperimentSplits(dataSet)
             let originalAdapter = NativeAdapter(model: model, modelID: "original", digest: "")
+            var bankSettings = ModelBankSettings()
+            bankSettings.collapseAccuracy = collapseAccuracy
             let bank = try ModelBank(dataSet: dataSet, data: data, recipe: recipe, validation: splits.validation,
-                                     cacheDirectory: URL(fileURLWithPath: cache))
+                                     cacheDirectory: URL(fileURLWithPath: cache), settings: bankSettings)
             var settings = ShadowAuditSettings()
             settings.shadows = shadows
             settings.goldModels = gold
+            settings.models = bankSettings
             let originalUtility = try splits.utility(originalAdapter, dataSet)
             var trials: [MethodTrial] = []
             let start = ContinuousClock.now
-            for method in chosen {
+            for method in chosen + ablations {
                 for seed in 0..<UInt64(seeds) {
                     let note = "\(method.name) seed \(seed)"
                     FileHandle.standardError.write(Data("results: \(note): unlearning…\n".utf8))
@@ -105,7 +116,9 @@ struct ResultsCommand: ParsableCommand {
                                               umiaCrossValidated: audit.umiaCrossValidated!))
                 }
             }
-            let markdown = ResultsMarkdown(trials: trials, original: originalUtility, dataSet: dataSet, shadows: shadows, gold: gold,
+            let ablationNames = Set(ablations.map(\.name))
+            let markdown = ResultsMarkdown(trials: trials.filter { !ablationNames.contains($0.method) },
+                                           ablation: trials.filter { ablationNames.contains($0.method) }, original: originalUtility, dataSet: dataSet, shadows: shadows, gold: gold,
                                            seeds: seeds, threads: threads, totalSeconds: seconds(since: start)).render()
             try write(Data(markdown.utf8), to: out)
             let encoder = JSONEncoder()
@@ -116,6 +129,19 @@ struct ResultsCommand: ParsableCommand {
             print(markdown)
             print("wrote \(out) and \(jsonPath)")
         }
+    }
+
+    /// The published MultiDelete with one loss term switched off at a time.
+    static func ablations() -> [any UnlearningMethod] {
+        let base = MultiDeleteUnlearning.published.configuration
+        func variant(_ name: String, _ change: (inout MultiDeleteWeights) -> Void) -> any UnlearningMethod {
+            var configuration = base
+            change(&configuration.weights)
+            return MultiDeleteUnlearning(name: name, configuration: configuration)
+        }
+        return [variant("multidelete-without-md") { $0.decoupling = 0 },
+                variant("multidelete-without-mkr") { $0.multimodalRetention = 0 },
+                variant("multidelete-without-ukr") { $0.unimodalRetention = 0 }]
     }
 
     /// The original model and its recipe: read from `original`, or trained like the demo's.

@@ -6,6 +6,7 @@ import Stats
 /// Renders the method comparison: means ± population sd over seeds, then every seed's intervals.
 struct ResultsMarkdown {
     let trials: [MethodTrial]
+    let ablation: [MethodTrial]
     let original: ModelUtility
     let dataSet: PairDataSet
     let shadows: Int
@@ -21,13 +22,13 @@ struct ResultsMarkdown {
             && !trial.ulira.aucBelowChance
     }
 
-    var methods: [String] {
+    static func methods(_ trials: [MethodTrial]) -> [String] {
         var seen: [String] = []
         for trial in trials where !seen.contains(trial.method) { seen.append(trial.method) }
         return seen
     }
 
-    func trials(of method: String) -> [MethodTrial] { trials.filter { $0.method == method } }
+    func runs(of method: String) -> [MethodTrial] { (trials + ablation).filter { $0.method == method } }
 
     /// "mean ± sd" with `digits` decimals (sd omitted for one seed).
     func spread(_ values: [Double], _ digits: Int = 3) -> String {
@@ -38,7 +39,7 @@ struct ResultsMarkdown {
     }
 
     func render() -> String {
-        let retrainTime = trials(of: "retrain").map(\.seconds)
+        let retrainTime = runs(of: "retrain").map(\.seconds)
         let retrainMean = retrainTime.isEmpty ? nil : retrainTime.reduce(0, +) / Double(retrainTime.count)
         var lines: [String] = []
         lines.append("# Unlearning methods compared on \(dataSet.manifest.name)")
@@ -54,12 +55,38 @@ struct ResultsMarkdown {
                             original.testITMAccuracy, original.forgetMatchAccuracy, original.holdoutMatchAccuracy,
                             original.forgetMismatchedMatchRate))
         lines.append("")
-        lines.append("## Utility and forgetting")
+        lines += tables(trials, retrainMean: retrainMean)
+        if !ablation.isEmpty {
+            lines.append("## Ablation")
+            lines.append("")
+            lines.append("The published `multidelete` with one loss weight set to 0 (α for L_MD, β for L_MKR, γ for L_UKR), everything else unchanged.")
+            lines.append("")
+            lines += tables(ablation, retrainMean: retrainMean)
+        }
+        lines.append("## Every seed, with intervals (DeLong 95%)")
+        lines.append("")
+        lines.append("| method | seed | U-LiRA AUC | U-MIA AUC | U-MIA (CV) AUC | forget quality p (per gold model) |")
+        lines.append("|---|---|---|---|---|---|")
+        func interval(_ m: AttackMetrics) -> String { String(format: "%.3f [%.3f, %.3f]", m.auc, m.aucInterval[0], m.aucInterval[1]) }
+        for trial in trials + ablation {
+            lines.append("| `\(trial.method)` | \(trial.seed) | \(interval(trial.ulira)) | \(interval(trial.umia.metrics)) | "
+                         + "\(interval(trial.umiaCrossValidated.metrics)) | "
+                         + String(format: "%.3g (", trial.forgetQuality.medianPValue)
+                         + trial.forgetQuality.tests.map { String(format: "%.2g", $0.pvalue) }.joined(separator: ", ") + ") |")
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// The utility table and the attack table for `trials`' methods.
+    func tables(_ group: [MethodTrial], retrainMean: Double?) -> [String] {
+        let methods = Self.methods(group)
+        var lines: [String] = []
+        lines.append("### Utility and forgetting")
         lines.append("")
         lines.append("| method | time (s) | × retrain | test ITM | I→T R@1 / R@5 / R@10 | T→I R@1 / R@5 / R@10 | D_f match | random D_f pairs | holdout match | D_r match |")
         lines.append("|---|---|---|---|---|---|---|---|---|---|")
         for method in methods {
-            let t = trials(of: method)
+            let t = runs(of: method)
             let u = t.map(\.utility)
             func recall(_ direction: KeyPath<MatchingUtilityRecallView, [String: Double]>) -> String {
                 ["1", "5", "10"].map { k in spread(u.map { MatchingUtilityRecallView($0)[keyPath: direction][k] ?? .nan }) }
@@ -72,7 +99,7 @@ struct ResultsMarkdown {
                          + "\(spread(u.map(\.retainMatchAccuracy))) |")
         }
         lines.append("")
-        lines.append("## Attacks")
+        lines.append("### Attacks")
         lines.append("")
         lines.append("SVM: existence probability of D_f under the original (prior) and the unlearned model (post), and of the holdout under the unlearned model. "
                      + "AUCs: D_f (1) vs holdout (0), ideal 0.5.")
@@ -80,7 +107,7 @@ struct ResultsMarkdown {
         lines.append("| method | SVM prior | SVM post | SVM holdout | forget quality p | log10 p | U-LiRA AUC | U-MIA AUC | U-MIA acc | U-MIA (CV) AUC | passes |")
         lines.append("|---|---|---|---|---|---|---|---|---|---|---|")
         for method in methods {
-            let t = trials(of: method)
+            let t = runs(of: method)
             let passed = t.filter(Self.passes).count
             lines.append("| `\(method)` | \(spread(t.map(\.svm.priorExistence))) | \(spread(t.map(\.svm.postExistence))) | "
                          + "\(spread(t.map(\.svm.holdoutExistence))) | \(spread(t.map(\.forgetQuality.medianPValue), 3)) | "
@@ -92,18 +119,8 @@ struct ResultsMarkdown {
         lines.append("\"passes\" counts the seeds whose model an auditor would pass on these rules: every AUC interval (U-LiRA online, U-MIA, "
                      + "U-MIA cross-validated) reaches 0.5 or below, U-LiRA is not below chance (over-unlearning), and forget quality's median p ≥ 0.05.")
         lines.append("")
-        lines.append("## Every seed, with intervals (DeLong 95%)")
         lines.append("")
-        lines.append("| method | seed | U-LiRA AUC | U-MIA AUC | U-MIA (CV) AUC | forget quality p (per gold model) |")
-        lines.append("|---|---|---|---|---|---|")
-        func interval(_ m: AttackMetrics) -> String { String(format: "%.3f [%.3f, %.3f]", m.auc, m.aucInterval[0], m.aucInterval[1]) }
-        for trial in trials {
-            lines.append("| `\(trial.method)` | \(trial.seed) | \(interval(trial.ulira)) | \(interval(trial.umia.metrics)) | "
-                         + "\(interval(trial.umiaCrossValidated.metrics)) | "
-                         + String(format: "%.3g (", trial.forgetQuality.medianPValue)
-                         + trial.forgetQuality.tests.map { String(format: "%.2g", $0.pvalue) }.joined(separator: ", ") + ") |")
-        }
-        return lines.joined(separator: "\n") + "\n"
+        return lines
     }
 }
 
