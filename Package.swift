@@ -35,8 +35,10 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
+        .target(name: "Gate", dependencies: ["NumericCore", "MembershipInference"]),
         .executableTarget(name: "miaudit", dependencies: [
             "NumericCore", "NeuralNet", "AuditData", "MatchingTask", "ModelAdapters", "Stats", "SVM", "Unlearning", "MembershipInference",
+            "Gate", "ReportStore",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -56,6 +58,7 @@ let package = Package(
             "ReportStore", "NumericCore",
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
+        .testTarget(name: "GateTests", dependencies: ["Gate", "MembershipInference", "NumericCore"]),
         .testTarget(name: "UnlearningTests",
                     dependencies: ["Unlearning", "NeuralNet", "MatchingTask", "AuditData", "NumericCore", "Stats"]),
     ]

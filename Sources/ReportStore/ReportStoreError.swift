@@ -58,7 +58,7 @@ public enum ReportStoreError: ReportableError, Equatable, Sendable {
         case let .cannotWriteKey(path, reason):
             return "\(path): the key file cannot be created (\(reason)); check that the directory exists and is writable."
         case let .missingKey(path):
-            return "\(path): no such key file; check the path or create a key with SigningKey.generate(to:)."
+            return "\(path): no such key file; check the path, or create a key with `miaudit keys generate --out PATH`."
         case let .unreadableKey(path, reason):
             return "\(path): the key file cannot be read (\(reason)); check that it is a regular file you may read."
         case let .keyFileTooOpen(path, mode):

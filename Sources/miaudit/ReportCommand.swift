@@ -1,0 +1,238 @@
+import ArgumentParser
+import Foundation
+import NumericCore
+import ReportStore
+
+/// `miaudit report`: list, show and verify the signed reports in a store.
+struct ReportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "report",
+        abstract: "List, show and verify the signed audit reports in a report store.",
+        subcommands: [ListReportsCommand.self, ShowReportCommand.self, VerifyReportsCommand.self, AppendReportCommand.self])
+}
+
+/// The query columns of audit report payloads: `gate.verdict`, `audit_name`, `metrics`, and the
+/// chain link each report records, `previous_digest` (null for the first) and `signer_key_id`.
+let auditReportColumns = JSONFieldColumns(
+    verdictPath: ["gate", "verdict"], auditNamePath: ["audit_name"], metricsPath: ["metrics"],
+    previousDigestPath: ["previous_digest"], keyIDPath: ["signer_key_id"])
+
+/// An input file that does not exist (sysexits 66).
+struct MissingInputError: ReportableError {
+    let description: String
+    var exitStatus: SysExit { .noInput }
+}
+
+/// `--db FILE`: the report store.
+struct StoreOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("The report store (SQLite).", valueName: "file"))
+    var db: String = "reports/audits.sqlite"
+
+    /// Opens the store, which must exist (a missing file is exit 66, not a new empty store).
+    func openExisting() throws -> SignedReportStore {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: db, isDirectory: &isDirectory), !isDirectory.boolValue else {
+            throw MissingInputError(description: "\(db): no such report store; check --db or store a report first.")
+        }
+        return try SignedReportStore(path: URL(fileURLWithPath: db), columns: auditReportColumns)
+    }
+}
+
+/// `miaudit report list [--db FILE]`.
+struct ListReportsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "list", abstract: "List the stored reports: id, time, audit name, verdict, digest prefix and key id.")
+
+    @OptionGroup var store: StoreOptions
+
+    func run() throws {
+        try reportingErrors {
+            let reports = try store.openExisting().list()
+            guard !reports.isEmpty else {
+                print("no reports in \(store.db)")
+                return
+            }
+            let formatter = ISO8601DateFormatter()
+            let rows = [["id", "time (UTC)", "audit", "verdict", "digest", "key id"]] + reports.map {
+                ["\($0.id)", formatter.string(from: $0.createdAt), $0.auditName ?? "-", $0.verdict ?? "-",
+                 String($0.digest.prefix(12)), $0.keyID]
+            }
+            let widths = (0 ..< 6).map { column in rows.map { $0[column].count }.max() ?? 0 }
+            for row in rows {
+                let padded = zip(row, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }
+                print(padded.joined(separator: "  ").trimmingCharacters(in: .whitespaces))
+            }
+        }
+    }
+}
+
+/// `miaudit report show ID [--db FILE]`.
+struct ShowReportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "show", abstract: "Print a report's signed payload as pretty JSON (keys sorted).")
+
+    @Argument(help: "The report id (see miaudit report list).")
+    var id: Int64
+    @OptionGroup var store: StoreOptions
+
+    func run() throws {
+        try reportingErrors {
+            let opened = try store.openExisting()
+            guard let report = try opened.report(id: id) else { throw ReportStoreError.noSuchReport(path: store.db, id: id) }
+            let value: JSONValue
+            do {
+                value = try JSONDecoder().decode(JSONValue.self, from: report.payload)
+            } catch {
+                throw PayloadError(description: "\(store.db): report \(id)'s payload is not JSON; run miaudit report verify \(id).")
+            }
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            print(String(decoding: try encoder.encode(value), as: UTF8.self))
+        }
+    }
+}
+
+/// `miaudit report verify [ID | --all] --trusted-key PUB … [--db FILE]`.
+struct VerifyReportsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Check reports' signatures, digests, columns and hash chain against trusted public keys.",
+        discussion: """
+            With an ID, checks that report and its link to the one before it; with --all (the default \
+            when no ID is given), every report and the whole chain, including reports removed from the end. \
+            Only the keys named with --trusted-key are trusted, never the key a report carries. \
+            Prints each problem on one line. Exit status: 0 when every check passes, 1 when any fails; \
+            64 usage, 65 a malformed key file or a file that is not a report store, 66 a missing store, \
+            key or report.
+            """)
+
+    @Argument(help: "The report to verify (default: all).")
+    var id: Int64?
+    @Flag(name: .long, help: "Verify every report and the chain.")
+    var all = false
+    @Option(name: .customLong("trusted-key"), help: ArgumentHelp("A trusted public key file (NAME.pub); repeat for several.", valueName: "file"))
+    var trustedKeys: [String] = []
+    @OptionGroup var store: StoreOptions
+
+    func validate() throws {
+        if id != nil, all { throw ValidationError("give a report ID or --all, not both.") }
+        if trustedKeys.isEmpty {
+            throw ValidationError("name at least one --trusted-key NAME.pub; verification trusts only the keys you name.")
+        }
+    }
+
+    func run() throws {
+        var valid = true
+        try reportingErrors {
+            let keys = try trustedKeys.map { try VerifyingKey.load(from: URL(fileURLWithPath: $0)) }
+            let opened = try store.openExisting()
+            let result = try id.map { try opened.verify(id: $0, trustedKeys: keys) } ?? opened.verifyAll(trustedKeys: keys)
+            for problem in result.problems { print(problem.description) }
+            let scope = id.map { "report \($0)" } ?? "\(result.checkedReports) report\(result.checkedReports == 1 ? "" : "s")"
+            if result.isValid {
+                print("verified \(scope) in \(store.db): every check passes")
+            } else {
+                print("\(scope) in \(store.db): \(result.problems.count) problem\(result.problems.count == 1 ? "" : "s")")
+            }
+            valid = result.isValid
+        }
+        if !valid { throw ExitCode(1) }
+    }
+}
+
+/// `miaudit report append --db FILE --key KEY --payload FILE.json` (for testing and tooling).
+struct AppendReportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "append",
+        abstract: "For testing and tooling: sign a JSON payload and append it to the store.",
+        discussion: """
+            Not for audits (their reports are written by the audit itself). The payload must be a JSON \
+            object; previous_digest and signer_key_id are filled in from the chain head and the key when \
+            absent, and must match them when present. It is stored as canonical JSON (sorted keys, no \
+            whitespace). Creates the store when missing.
+            """,
+        shouldDisplay: false)
+
+    @Option(name: .long, help: ArgumentHelp("The report store (SQLite); created when missing.", valueName: "file"))
+    var db: String = "reports/audits.sqlite"
+    @Option(name: .long, help: ArgumentHelp("The private signing key (mode 0600).", valueName: "file"))
+    var key: String
+    @Option(name: .long, help: ArgumentHelp("The JSON object to sign and store.", valueName: "file"))
+    var payload: String
+
+    func run() throws {
+        try reportingErrors {
+            let signingKey = try SigningKey.load(from: URL(fileURLWithPath: key))
+            guard FileManager.default.fileExists(atPath: payload) else {
+                throw MissingInputError(description: "\(payload): no such payload file; check --payload.")
+            }
+            let bytes: Data
+            do {
+                bytes = try Data(contentsOf: URL(fileURLWithPath: payload))
+            } catch {
+                throw PayloadError(description: "\(payload): cannot be read (\(error.localizedDescription)); check its permissions.",
+                                   exitStatus: .ioError)
+            }
+            guard case var .object(fields)? = try? JSONDecoder().decode(JSONValue.self, from: bytes) else {
+                throw PayloadError(description: "\(payload): not a JSON object; a report payload is one JSON object.")
+            }
+            if !FileManager.default.fileExists(atPath: db) { try checkWritableDestination(db) }
+            let store = try SignedReportStore(path: URL(fileURLWithPath: db), columns: auditReportColumns)
+            let report = try store.append(signingKey: signingKey) { link in
+                if fields["previous_digest"] == nil { fields["previous_digest"] = link.previousDigest.map(JSONValue.string) ?? .null }
+                if fields["signer_key_id"] == nil { fields["signer_key_id"] = .string(link.keyID) }
+                return try CanonicalJSON.encode(JSONValue.object(fields))
+            }
+            print("appended report \(report.id) digest \(report.digest) signed by \(report.keyID)")
+        }
+    }
+}
+
+/// A payload that is not what a report must be (sysexits 65 unless another status is given).
+struct PayloadError: ReportableError {
+    let description: String
+    var exitStatus: SysExit = .data
+}
+
+/// Any JSON value, decoded and re-encoded without loss of structure (integers stay integers).
+indirect enum JSONValue: Codable, Equatable {
+    case null
+    case bool(Bool)
+    case integer(Int64)
+    case number(Double)
+    case string(String)
+    case array([JSONValue])
+    case object([String: JSONValue])
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if container.decodeNil() {
+            self = .null
+        } else if let value = try? container.decode(Bool.self) {
+            self = .bool(value)
+        } else if let value = try? container.decode(Int64.self) {
+            self = .integer(value)
+        } else if let value = try? container.decode(Double.self) {
+            self = .number(value)
+        } else if let value = try? container.decode(String.self) {
+            self = .string(value)
+        } else if let value = try? container.decode([JSONValue].self) {
+            self = .array(value)
+        } else {
+            self = .object(try container.decode([String: JSONValue].self))
+        }
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        switch self {
+        case .null: try container.encodeNil()
+        case let .bool(value): try container.encode(value)
+        case let .integer(value): try container.encode(value)
+        case let .number(value): try container.encode(value)
+        case let .string(value): try container.encode(value)
+        case let .array(value): try container.encode(value)
+        case let .object(value): try container.encode(value)
+        }
+    }
+}

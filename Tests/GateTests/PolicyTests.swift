@@ -1,0 +1,65 @@
+import Foundation
+@testable import Gate
+import Testing
+
+/// The overall verdict and its exit code: 0 pass, 1 fail, 2 inconclusive unless the policy maps it to fail.
+@Suite struct PolicyTests {
+    let rules = [
+        GateRule(metric: "ulira.online.auc", .atMost, .fixed(0.6)),
+        GateRule(metric: "forget_quality.median_pvalue", .atLeast, .fixed(0.05)),
+    ]
+
+    func verdict(auc: MeasuredMetric, pvalue: MeasuredMetric, policy: GatePolicy = GatePolicy()) throws -> GateVerdict {
+        try policy.evaluate(rules, on: ["ulira.online.auc": auc, "forget_quality.median_pvalue": pvalue])
+    }
+
+    @Test func allPassingExitsZero() throws {
+        let verdict = try verdict(auc: measured(0.5, 0.45, 0.55), pvalue: measured(0.3))
+        #expect(verdict.outcome == .pass)
+        #expect(verdict.passes)
+        #expect(verdict.exitCode == 0)
+        #expect(verdict.results.map(\.outcome) == [.pass, .pass])
+        #expect(verdict.results.map(\.rule) == rules)
+    }
+
+    @Test func anyFailureExitsOneEvenBesideAnInconclusive() throws {
+        let verdict = try verdict(auc: measured(0.62, 0.57, 0.67), pvalue: measured(0.01))
+        #expect(verdict.results.map(\.outcome) == [.inconclusive, .fail])
+        #expect(verdict.outcome == .fail)
+        #expect(verdict.exitCode == 1)
+        let lenient = try self.verdict(auc: measured(0.62, 0.57, 0.67), pvalue: measured(0.01), policy: GatePolicy(inconclusiveFails: false))
+        #expect(lenient.exitCode == 1)
+    }
+
+    @Test func inconclusiveFailsByDefault() throws {
+        #expect(GatePolicy().inconclusiveFails)
+        let verdict = try verdict(auc: measured(0.62, 0.57, 0.67), pvalue: measured(0.3))
+        #expect(verdict.outcome == .inconclusive)
+        #expect(!verdict.passes)
+        #expect(verdict.exitCode == 1)
+    }
+
+    @Test func inconclusiveExitsTwoWhenThePolicySaysSo() throws {
+        let verdict = try verdict(auc: measured(0.62, 0.57, 0.67), pvalue: measured(0.3), policy: GatePolicy(inconclusiveFails: false))
+        #expect(verdict.outcome == .inconclusive)
+        #expect(verdict.exitCode == 2)
+    }
+
+    @Test func aMissingMetricStopsTheGate() {
+        let error = gateError { _ = try GatePolicy().evaluate(rules, on: ["ulira.online.auc": measured(0.5)]) }
+        #expect(error == .missingMetric(rule: "forget_quality.median_pvalue at_least 0.05", metric: "forget_quality.median_pvalue",
+                                        available: ["ulira.online.auc"]))
+    }
+
+    @Test func noRulesIsAUsageError() {
+        let error = gateError { _ = try GatePolicy().evaluate([], on: ["ulira.online.auc": measured(0.5)]) }
+        #expect(error == .noRules)
+        #expect(error?.exitStatus == .usage)
+    }
+
+    @Test func theVerdictRoundTripsThroughJSON() throws {
+        let verdict = try verdict(auc: measured(0.62, 0.57, 0.67), pvalue: measured(0.3))
+        let data = try JSONEncoder().encode(verdict)
+        #expect(try JSONDecoder().decode(GateVerdict.self, from: data) == verdict)
+    }
+}
