@@ -1,6 +1,7 @@
 import ArgumentParser
 import AuditData
 import Foundation
+import Gate
 import MatchingTask
 import MembershipInference
 import ModelAdapters
@@ -20,9 +21,11 @@ struct MethodTrial: Codable {
     let ulira: AttackMetrics
     let umia: UMIAResult
     let umiaCrossValidated: UMIAResult
+    /// The gate of `ResultsCommand.rules` on this model, with null-calibrated attack bounds.
+    let gate: GateVerdict
 
     enum CodingKeys: String, CodingKey {
-        case method, seed, seconds, utility, svm, ulira, umia
+        case method, seed, seconds, utility, svm, ulira, umia, gate
         case forgetQuality = "forget_quality", umiaCrossValidated = "umia_cross_validated"
     }
 }
@@ -113,7 +116,7 @@ struct ResultsCommand: ParsableCommand {
                     trials.append(MethodTrial(method: method.name, seed: seed, seconds: elapsed,
                                               utility: try splits.utility(target, dataSet), svm: svm,
                                               forgetQuality: audit.forgetQuality!, ulira: audit.ulira!.online, umia: audit.umia!,
-                                              umiaCrossValidated: audit.umiaCrossValidated!))
+                                              umiaCrossValidated: audit.umiaCrossValidated!, gate: try Self.gate(audit)))
                 }
             }
             let ablationNames = Set(ablations.map(\.name))
@@ -129,6 +132,27 @@ struct ResultsCommand: ParsableCommand {
             print(markdown)
             print("wrote \(out) and \(jsonPath)")
         }
+    }
+
+    /// The rules the comparison gates on (SPEC §8's examples): every attack AUC at most its
+    /// null-calibrated bound, forget quality's median p at least 0.05; inconclusive fails.
+    static let rules = [
+        GateRule(metric: "ulira.online.auc", .atMost, .null),
+        GateRule(metric: "umia.shadow.auc", .atMost, .null),
+        GateRule(metric: "umia.cross_validated.auc", .atMost, .null),
+        GateRule(metric: "forget_quality.median_pvalue", .atLeast, .fixed(0.05)),
+    ]
+
+    static func gate(_ audit: ShadowAuditResult) throws -> GateVerdict {
+        let metrics: [String: MeasuredMetric] = [
+            "ulira.online.auc": MeasuredMetric(auc: audit.ulira!.online, null: audit.nulls["ulira.online.auc"]),
+            "umia.shadow.auc": MeasuredMetric(auc: audit.umia!.metrics, null: audit.nulls["umia.shadow.auc"]),
+            "umia.cross_validated.auc": MeasuredMetric(auc: audit.umiaCrossValidated!.metrics,
+                                                       null: audit.nulls["umia.cross_validated.auc"]),
+            "forget_quality.median_pvalue": MeasuredMetric(value: audit.forgetQuality!.medianPValue,
+                                                           null: audit.nulls["forget_quality.median_pvalue"]),
+        ]
+        return try GatePolicy().evaluate(rules, on: metrics)
     }
 
     /// The published MultiDelete with one loss term switched off at a time.
