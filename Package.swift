@@ -43,7 +43,9 @@ let package = Package(
         ]),
 
         .testTarget(name: "NumericCoreTests", dependencies: ["NumericCore"]),
-        .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "NumericCore"]),
+        // Finite-difference gradient checks, shared by the numeric test targets (not a product).
+        .target(name: "GradientChecking", dependencies: ["NumericCore"], path: "Tests/Shared/GradientChecking"),
+        .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "NumericCore", "GradientChecking"]),
         .testTarget(name: "AuditDataTests", dependencies: ["AuditData", "NumericCore"]),
         .testTarget(name: "MatchingTaskTests", dependencies: ["MatchingTask", "NeuralNet", "AuditData", "NumericCore"]),
         .testTarget(name: "ModelAdaptersTests", dependencies: ["ModelAdapters", "AuditData", "NeuralNet", "MatchingTask", "NumericCore"],
@@ -60,6 +62,6 @@ let package = Package(
         ]),
         .testTarget(name: "GateTests", dependencies: ["Gate", "MembershipInference", "NumericCore"]),
         .testTarget(name: "UnlearningTests",
-                    dependencies: ["Unlearning", "NeuralNet", "MatchingTask", "AuditData", "NumericCore", "Stats"]),
+                    dependencies: ["Unlearning", "NeuralNet", "MatchingTask", "AuditData", "NumericCore", "Stats", "GradientChecking"]),
     ]
 )

@@ -1,3 +1,4 @@
+import GradientChecking
 import Testing
 import NumericCore
 @testable import NeuralNet

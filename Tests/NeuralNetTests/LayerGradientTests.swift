@@ -1,3 +1,4 @@
+import GradientChecking
 import Foundation
 import Testing
 import NumericCore

@@ -1,15 +1,21 @@
+/// Finite-difference gradient checks shared by the test targets of the numeric modules.
 import NumericCore
-@testable import NeuralNet
 
 /// Central finite differences of a scalar function of a parameter vector, compared with an analytic
 /// gradient: |numeric − analytic| ≤ absolute + relative·max(|numeric|, |analytic|) at every checked index.
-struct GradientCheck {
-    var step: Float = 5e-3
-    var absolute: Double = 2e-3
-    var relative: Double = 1e-2
+public struct GradientCheck: Sendable {
+    public var step: Float = 5e-3
+    public var absolute: Double = 2e-3
+    public var relative: Double = 1e-2
+
+    public init(step: Float = 5e-3, absolute: Double = 2e-3, relative: Double = 1e-2) {
+        self.step = step
+        self.absolute = absolute
+        self.relative = relative
+    }
 
     /// Indices where the check fails, with both values.
-    func failures(parameters: [Float], analytic: [Float], indices: [Int]? = nil,
+    public func failures(parameters: [Float], analytic: [Float], indices: [Int]? = nil,
                   loss: ([Float]) -> Double) -> [(index: Int, numeric: Double, analytic: Double)] {
         var bad: [(Int, Double, Double)] = []
         for i in indices ?? Array(parameters.indices) {
@@ -27,19 +33,19 @@ struct GradientCheck {
 }
 
 /// A fixed random linear functional Σ r·y, the scalar used to check pullbacks of vector outputs.
-struct Probe {
-    let weights: [Float]
-    init(count: Int, seed: UInt64) {
+public struct Probe: Sendable {
+    public let weights: [Float]
+    public init(count: Int, seed: UInt64) {
         var generator = RandomSource(seed: seed)
         weights = (0..<count).map { _ in generator.nextFloat(in: -1, 1) }
     }
-    func value(_ y: Matrix) -> Double {
+    public func value(_ y: Matrix) -> Double {
         zip(y.storage, weights).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
     }
-    func gradient(rows: Int, columns: Int) -> Matrix { Matrix(rows: rows, columns: columns, storage: weights) }
+    public func gradient(rows: Int, columns: Int) -> Matrix { Matrix(rows: rows, columns: columns, storage: weights) }
 }
 
-func randomMatrix(_ rows: Int, _ columns: Int, seed: UInt64, scale: Float = 1) -> Matrix {
+public func randomMatrix(_ rows: Int, _ columns: Int, seed: UInt64, scale: Float = 1) -> Matrix {
     var generator = RandomSource(seed: seed)
     return Matrix(rows: rows, columns: columns,
                   storage: (0..<(rows * columns)).map { _ in generator.nextFloat(in: -scale, scale) })
