@@ -27,7 +27,12 @@ struct ShadowAttackOptions: ParsableArguments {
     @Option(name: .long, help: "U-LiRA's σ: per-example, pooled, or automatic (per example when every example has 32 or more shadows per side).")
     var variance: LiRAVariance = .automatic
     @Option(name: .long, help: "Validation ITM accuracy at or below which a shadow or gold model counts as collapsed and is retrained.")
-    var collapseAccuracy: Double = 0.55
+    var collapseAccuracy: Double = ModelBankSettings().collapseAccuracy
+    @Option(name: .long, help: "Output format: text or json.")
+    var format: OutputFormat = .text
+    @OptionGroup var adapterOptions: AdapterOptions
+    @OptionGroup var dataOptions: DataOptions
+    @OptionGroup var threadOptions: ThreadOptions
 
     func validate() throws {
         if gold < 0 || gold > 256 { throw ValidationError("--gold must be between 0 and 256, got \(gold).") }
@@ -81,12 +86,9 @@ struct ShadowAttackRunner {
     let name: String
     let parts: ShadowAuditParts
     let options: ShadowAttackOptions
-    let adapterOptions: AdapterOptions
-    let dataOptions: DataOptions
-    let threadOptions: ThreadOptions
-    let format: OutputFormat
 
     func run(print render: (ShadowAuditResult) -> [String]) throws {
+        let (adapterOptions, dataOptions, threadOptions) = (options.adapterOptions, options.dataOptions, options.threadOptions)
         try reportingErrors {
             threadOptions.apply()
             let start = ContinuousClock.now
@@ -118,7 +120,7 @@ struct ShadowAttackRunner {
             }
             let comparison = UtilityComparison(audited: try utility(target), original: try utility(original))
             let elapsed = seconds(since: start)
-            switch format {
+            switch options.format {
             case .json:
                 print(try OutputFormat.json(ShadowAttackReport(
                     attack: name, dataSet: dataSet.manifest.name, dataSetDigest: dataSet.digest, target: target.identity,
@@ -163,22 +165,16 @@ struct ULiRACommand: ParsableCommand {
             Shadows train on retain ∪ half the pool (forget ∪ holdout), each example in exactly K/2 of \
             them, then apply --method to the kept part. Per example, Gaussians fitted to the in and out \
             shadows' LiRA scores score the audited model: online log N(φ; in) − log N(φ; out), offline \
-            −log N(φ; out). AUC of forget (1) vs holdout (0): ideal 0.5; an interval above 0.5 detects \
+            the one-sided −log Pr[Z ≥ φ], Z ~ N(out). AUC of forget (1) vs holdout (0): ideal 0.5; an interval above 0.5 detects \
             the forget set. Gold models scored the same way give the null distribution.
               miaudit attack ulira --original reports/demo/original.safetensors --method none \\
                 --target reports/demo/original.safetensors
             """)
 
     @OptionGroup var options: ShadowAttackOptions
-    @OptionGroup var adapterOptions: AdapterOptions
-    @OptionGroup var dataOptions: DataOptions
-    @Option(name: .long, help: "Output format: text or json.")
-    var format: OutputFormat = .text
-    @OptionGroup var threadOptions: ThreadOptions
 
     func run() throws {
-        try ShadowAttackRunner(name: "U-LiRA", parts: .ulira, options: options, adapterOptions: adapterOptions,
-                               dataOptions: dataOptions, threadOptions: threadOptions, format: format).run { result in
+        try ShadowAttackRunner(name: "U-LiRA", parts: .ulira, options: options).run { result in
             guard let ulira = result.ulira else { return [] }
             var lines = [ShadowAttackText.metrics("online", ulira.online)]
             lines += [ShadowAttackText.null("ulira.online.auc", result)].compactMap { $0 }
@@ -206,15 +202,9 @@ struct UMIACommand: ParsableCommand {
             """)
 
     @OptionGroup var options: ShadowAttackOptions
-    @OptionGroup var adapterOptions: AdapterOptions
-    @OptionGroup var dataOptions: DataOptions
-    @Option(name: .long, help: "Output format: text or json.")
-    var format: OutputFormat = .text
-    @OptionGroup var threadOptions: ThreadOptions
 
     func run() throws {
-        try ShadowAttackRunner(name: "U-MIA", parts: .umia, options: options, adapterOptions: adapterOptions,
-                               dataOptions: dataOptions, threadOptions: threadOptions, format: format).run { result in
+        try ShadowAttackRunner(name: "U-MIA", parts: .umia, options: options).run { result in
             var lines: [String] = []
             if let umia = result.umia {
                 lines.append(String(format: "shadow-trained: accuracy %.3f", umia.accuracy))
@@ -243,15 +233,9 @@ struct ForgetQualityCommand: ParsableCommand {
             """)
 
     @OptionGroup var options: ShadowAttackOptions
-    @OptionGroup var adapterOptions: AdapterOptions
-    @OptionGroup var dataOptions: DataOptions
-    @Option(name: .long, help: "Output format: text or json.")
-    var format: OutputFormat = .text
-    @OptionGroup var threadOptions: ThreadOptions
 
     func run() throws {
-        try ShadowAttackRunner(name: "forget quality", parts: .forgetQuality, options: options, adapterOptions: adapterOptions,
-                               dataOptions: dataOptions, threadOptions: threadOptions, format: format).run { result in
+        try ShadowAttackRunner(name: "forget quality", parts: .forgetQuality, options: options).run { result in
             guard let quality = result.forgetQuality else { return [] }
             var lines = [String(format: "median p %.4g over %d gold models (each: %@); truth-ratio median %.3g audited vs %.3g gold (%@ view)",
                                 quality.medianPValue, quality.tests.count,
