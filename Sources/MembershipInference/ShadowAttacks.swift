@@ -86,7 +86,14 @@ public enum ULiRA {
     ///   - methodLevel: also score each shadow against the others.
     public static func run(shadowScores: [[Double]], keep: KeepMatrix, targetScores: [Double], labels: [Bool],
                            variance: LiRAVariance = .automatic, methodLevel: Bool = true) throws -> ULiRAResult {
-        let gaussians = try ShadowGaussians(shadowScores: shadowScores, keep: keep.rows, variance: variance)
+        try run(fitted: try ShadowGaussians(shadowScores: shadowScores, keep: keep.rows, variance: variance),
+                shadowScores: shadowScores, keep: keep, targetScores: targetScores, labels: labels, methodLevel: methodLevel)
+    }
+
+    /// As `run`, with the Gaussians already fitted to `shadowScores` and `keep` (so a caller that
+    /// also scores gold models fits them once).
+    public static func run(fitted gaussians: ShadowGaussians, shadowScores: [[Double]], keep: KeepMatrix, targetScores: [Double],
+                           labels: [Bool], methodLevel: Bool = true) throws -> ULiRAResult {
         let online = try AttackMetrics(scores: try gaussians.onlineScores(targetScores: targetScores), labels: labels,
                                        naturalThreshold: 0, scoresInput: "U-LiRA online scores")
         let offline = try AttackMetrics(scores: try gaussians.offlineScores(targetScores: targetScores), labels: labels,

@@ -124,11 +124,11 @@ public enum ShadowAudit {
         if let keep {
             let shadowScores = try shadows.map { try lira(adapter($0), pool: pool, dataSet: dataSet) }
             if parts.contains(.ulira) {
-                let result = try ULiRA.run(shadowScores: shadowScores, keep: keep, targetScores: targetScores, labels: labels,
-                                           variance: settings.variance, methodLevel: settings.methodLevel)
+                let gaussians = try ShadowGaussians(shadowScores: shadowScores, keep: keep.rows, variance: settings.variance)
+                let result = try ULiRA.run(fitted: gaussians, shadowScores: shadowScores, keep: keep, targetScores: targetScores,
+                                           labels: labels, methodLevel: settings.methodLevel)
                 ulira = result
                 if !goldScores.isEmpty {
-                    let gaussians = try ShadowGaussians(shadowScores: shadowScores, keep: keep.rows, variance: settings.variance)
                     let goldMetrics = try goldScores.map { try ULiRA.scores(gaussians, targetScores: $0, labels: labels) }
                     nulls["ulira.online.auc"] = NullDistribution(values: goldMetrics.map(\.online.auc), audited: result.online.auc)
                     nulls["ulira.offline.auc"] = NullDistribution(values: goldMetrics.map(\.offline.auc), audited: result.offline.auc)
