@@ -54,13 +54,7 @@ public enum MatchingEvaluator {
 
     /// ITM accuracy, match rates and recall@{1,5,10} both ways on the split `rows`.
     public static func evaluate(model: FusionModel, data: MatchingData, rows: [Int]) -> MatchingUtility {
-        precondition(!rows.isEmpty, "evaluation needs at least one row")
-        var generator = RandomSource(seed: evaluationSeed).derived("itm-negatives")
-        let partners = data.mismatchedPartners(for: rows, generator: &generator)
-        let positives = probabilities(model: model, data: data, imageRows: rows, textRows: rows)
-        let negatives = probabilities(model: model, data: data, imageRows: rows, textRows: partners)
-        let matched = positives.filter { $0[1] > 0.5 }.count
-        let falseMatches = negatives.filter { $0[1] > 0.5 }.count
+        let (matched, falseMatches) = matchCounts(model: model, data: data, rows: rows)
         let n = Double(rows.count)
         let ks = [1, 5, 10]
         let recall = recallAtK(model: model, data: data, rows: rows, ks: ks)
@@ -104,12 +98,23 @@ extension MatchingEvaluator {
     /// ITM accuracy alone (true pairs and the fixed mismatched pairs of `evaluate`), without the
     /// retrieval work; chance is 0.5. Used to detect a model whose training collapsed.
     public static func itmAccuracy(model: FusionModel, data: MatchingData, rows: [Int]) -> Double {
-        precondition(!rows.isEmpty, "evaluation needs at least one row")
+        let (matched, falseMatches) = matchCounts(model: model, data: data, rows: rows)
+        return Double(matched + rows.count - falseMatches) / Double(2 * rows.count)
+    }
+
+    /// The fixed mismatched partner of each row that every ITM figure uses (seed `evaluationSeed`),
+    /// so every model, native or behind an adapter, meets the same negative pairs.
+    public static func evaluationPartners(data: MatchingData, rows: [Int]) -> [Int] {
         var generator = RandomSource(seed: evaluationSeed).derived("itm-negatives")
-        let partners = data.mismatchedPartners(for: rows, generator: &generator)
+        return data.mismatchedPartners(for: rows, generator: &generator)
+    }
+
+    /// True pairs scored "match" (p > 0.5), and mismatched evaluation pairs scored "match".
+    static func matchCounts(model: FusionModel, data: MatchingData, rows: [Int]) -> (matched: Int, falseMatches: Int) {
+        precondition(!rows.isEmpty, "evaluation needs at least one row")
         let positives = probabilities(model: model, data: data, imageRows: rows, textRows: rows)
-        let negatives = probabilities(model: model, data: data, imageRows: rows, textRows: partners)
-        let correct = positives.filter { $0[1] > 0.5 }.count + negatives.filter { $0[1] <= 0.5 }.count
-        return Double(correct) / Double(2 * rows.count)
+        let negatives = probabilities(model: model, data: data, imageRows: rows,
+                                      textRows: evaluationPartners(data: data, rows: rows))
+        return (positives.filter { $0[1] > 0.5 }.count, negatives.filter { $0[1] > 0.5 }.count)
     }
 }

@@ -28,10 +28,7 @@ public struct ModelUtility: Codable, Equatable, Sendable {
     public static func measure(_ adapter: any ModelAdapter, dataSet: PairDataSet, test: [Int], forget: [Int],
                                retain: [Int], holdout: [Int]) throws -> ModelUtility {
         let data = MatchingData(images: dataSet.images, texts: dataSet.texts, groups: dataSet.groups)
-        func partners(_ rows: [Int]) -> [Int] {
-            var generator = RandomSource(seed: MatchingEvaluator.evaluationSeed).derived("itm-negatives")
-            return data.mismatchedPartners(for: rows, generator: &generator)
-        }
+        func partners(_ rows: [Int]) -> [Int] { MatchingEvaluator.evaluationPartners(data: data, rows: rows) }
         func matchRate(images: [Int], texts: [Int]) throws -> Double {
             guard !images.isEmpty else { return .nan }
             let p = try adapter.probabilities(for: zip(images, texts).map { PairQuery(image: $0, text: $1) }, in: dataSet)
