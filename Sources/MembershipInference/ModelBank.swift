@@ -123,7 +123,7 @@ public final class ModelBank: @unchecked Sendable {
             record.fromCache = true
             return TrainedModel(job: job, model: cached.model, record: record)
         }
-        let trained = try train(job, key: key)
+        let trained = try trainedFromBase(job, key: key) ?? train(job, key: key)
         if let url {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
@@ -137,6 +137,29 @@ public final class ModelBank: @unchecked Sendable {
             }
         }
         return trained
+    }
+
+    /// A job whose method starts from a trained model, built from the cached model of the same job
+    /// with method `none` (the identical first training): audits of several methods with the same
+    /// seed then train each shadow once. Nil without a cache or for a method that trains its own
+    /// model. The result equals `train(job, key:)` byte for byte: the same attempt's training
+    /// seed gives the base, and the same attempt's unlearning seed the method's run.
+    func trainedFromBase(_ job: ModelJob, key: ModelKey) throws -> TrainedModel? {
+        guard cacheDirectory != nil, let method = job.method, method.needsTrainedModel, !(method is NoUnlearning) else { return nil }
+        let base = try obtain(ModelJob(kind: job.kind, index: job.index, trainRows: job.trainRows, forgetRows: job.forgetRows,
+                                       retainRows: job.retainRows, method: NoUnlearning(), seed: job.seed))
+        let start = ContinuousClock.now
+        let seeds = job.seeds(attempt: base.record.attempts - 1)
+        let request = UnlearningRequest(data: data, forget: job.forgetRows, retain: job.retainRows,
+                                        recipe: recipe, seed: seeds.unlearn, validation: validation)
+        let model = try method.unlearn(base.model, request: request) { _ in }
+        let elapsed = ContinuousClock.now - start
+        let unlearning = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        let record = ModelRecord(kind: job.kind.rawValue, index: job.index, key: key.digest, attempts: base.record.attempts,
+                                 validationAccuracies: base.record.validationAccuracies, trainSeed: seeds.train,
+                                 unlearnSeed: seeds.unlearn, seconds: (base.record.fromCache ? 0 : base.record.seconds) + unlearning,
+                                 fromCache: false)
+        return TrainedModel(job: job, model: model, record: record)
     }
 
     /// A cache entry whose stored key equals `key`; nil when missing, unreadable or stale (then it

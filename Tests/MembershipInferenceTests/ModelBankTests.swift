@@ -69,6 +69,35 @@ import Unlearning
                 != ModelKey(job: jobs[0], dataSet: dataSet, recipe: recipe, validation: validation, settings: settings).digest)
     }
 
+    @Test func aMethodsShadowsStartFromTheCachedTrainedShadowsAndMatchTrainingFromScratch() throws {
+        let (dataSet, data, recipe) = try Self.setUp()
+        let pool = try AttackPool(forget: try dataSet.indices(ofSplit: "forget"), holdout: try dataSet.indices(ofSplit: "holdout"))
+        let retain = try dataSet.indices(ofSplit: "retain"), validation = try dataSet.indices(ofSplit: "validation")
+        let keep = try KeepMatrix(shadows: 4, examples: pool.count, seed: 0)
+        let method = try UnlearningMethods.named("finetune")
+        let jobs = Array(ShadowAudit.shadowJobs(pool: pool, retain: retain, keep: keep, method: method, seed: 5).prefix(2))
+        var settings = ModelBankSettings()
+        settings.collapseAccuracy = 0
+        let directory = Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let cached = try ModelBank(dataSet: dataSet, data: data, recipe: recipe, validation: validation,
+                                   cacheDirectory: directory, settings: settings).models(for: jobs)
+        // Each job left its trained base (method none) and its own entry in the cache.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).count == 4)
+        let baseJobs = Array(ShadowAudit.shadowJobs(pool: pool, retain: retain, keep: keep, method: NoUnlearning(), seed: 5).prefix(2))
+        let bases = try ModelBank(dataSet: dataSet, data: data, recipe: recipe, validation: validation,
+                                  cacheDirectory: directory, settings: settings).models(for: baseJobs)
+        #expect(bases.map(\.record.fromCache) == [true, true])
+        let scratch = try ModelBank(dataSet: dataSet, data: data, recipe: recipe, validation: validation,
+                                    cacheDirectory: nil, settings: settings).models(for: jobs)
+        for (a, b) in zip(cached, scratch) {
+            #expect(Self.weights(a.model) == Self.weights(b.model))
+            #expect(a.record.unlearnSeed == b.record.unlearnSeed)
+            #expect(a.record.key == b.record.key)
+        }
+        #expect(Self.weights(cached[0].model) != Self.weights(bases[0].model))
+    }
+
     @Test func aCorruptCacheEntryIsRetrainedNotTrusted() throws {
         let (dataSet, data, recipe) = try Self.setUp()
         var settings = ModelBankSettings()
