@@ -163,9 +163,18 @@ public enum UMIA {
     /// The shadow-free attacker: logistic regression on the target's own D_f vs D_h φ, by
     /// stratified cross-validation (out-of-fold probabilities).
     public static func crossValidated(targetScores: [Double], labels: [Bool], folds: Int = 10, seed: UInt64) throws -> UMIAResult {
+        try crossValidated(probabilities: try crossValidatedProbabilities(targetScores: targetScores, labels: labels, folds: folds, seed: seed),
+                           labels: labels, folds: folds)
+    }
+
+    /// The shadow-free attacker's out-of-fold P(unlearned) per example.
+    public static func crossValidatedProbabilities(targetScores: [Double], labels: [Bool], folds: Int = 10, seed: UInt64) throws -> [Double] {
         let assignment = try CrossValidation.stratifiedFolds(labels: labels, folds: folds, seed: seed)
-        let probabilities = try CrossValidation.logisticOutOfFoldProbabilities(features: targetScores.map { [$0] }, labels: labels,
-                                                                               folds: assignment)
+        return try CrossValidation.logisticOutOfFoldProbabilities(features: targetScores.map { [$0] }, labels: labels, folds: assignment)
+    }
+
+    /// The shadow-free result from out-of-fold probabilities.
+    public static func crossValidated(probabilities: [Double], labels: [Bool], folds: Int) throws -> UMIAResult {
         let metrics = try AttackMetrics(scores: probabilities, labels: labels, naturalThreshold: 0.5, scoresInput: "U-MIA probabilities")
         return UMIAResult(variant: "cross-validated", accuracy: metrics.balancedAccuracyAtNaturalThreshold ?? .nan, metrics: metrics,
                           trainingExamples: labels.count, folds: folds)

@@ -66,6 +66,25 @@ public struct ShadowAuditResult: Codable, Equatable, Sendable {
     }
 }
 
+/// The per-example scores behind a shadow audit, in pool order (D_f rows first, then D_h).
+public struct ShadowAuditExamples: Equatable, Sendable {
+    /// True for D_f rows.
+    public let labels: [Bool]
+    /// φ under the audited model.
+    public let targetLiRA: [Double]
+    /// φ under each gold model.
+    public let goldLiRA: [[Double]]
+    /// Each attack's per-example scores (higher = member), keyed `ulira.online`, `ulira.offline`,
+    /// `umia.shadow`, `umia.cross_validated`, for the attacks that ran.
+    public var attackScores: [String: [Double]] = [:]
+
+    public init(labels: [Bool], targetLiRA: [Double], goldLiRA: [[Double]]) {
+        self.labels = labels
+        self.targetLiRA = targetLiRA
+        self.goldLiRA = goldLiRA
+    }
+}
+
 /// Runs U-LiRA, U-MIA and forget quality against an audited model (SPEC §5.2–§5.5, §8).
 public enum ShadowAudit {
     /// The jobs of the K shadows: shadow k trains on retain ∪ (pool rows it keeps), then the method
@@ -99,6 +118,16 @@ public enum ShadowAudit {
     public static func run(target: any ModelAdapter, bank: ModelBank, method: any UnlearningMethod, pool: AttackPool,
                            retain: [Int], settings: ShadowAuditSettings, parts: ShadowAuditParts = .all,
                            progress: @Sendable (ModelBankProgress) -> Void = { _ in }) throws -> ShadowAuditResult {
+        try runDetailed(target: target, bank: bank, method: method, pool: pool, retain: retain, settings: settings, parts: parts,
+                        progress: progress).result
+    }
+
+    /// As `run`, also returning the per-example scores behind the results (for reports' curves
+    /// and histograms).
+    public static func runDetailed(target: any ModelAdapter, bank: ModelBank, method: any UnlearningMethod, pool: AttackPool,
+                                   retain: [Int], settings: ShadowAuditSettings, parts: ShadowAuditParts = .all,
+                                   progress: @Sendable (ModelBankProgress) -> Void = { _ in }) throws
+        -> (result: ShadowAuditResult, examples: ShadowAuditExamples) {
         let dataSet = bank.dataSet
         let needsShadows = parts.contains(.ulira) || parts.contains(.umia)
         if parts.contains(.forgetQuality), settings.goldModels < 1 {
@@ -120,6 +149,7 @@ public enum ShadowAudit {
         let goldScores = try golds.map { try lira(adapter($0), pool: pool, dataSet: dataSet) }
         var nulls: [String: NullDistribution] = [:]
         var ulira: ULiRAResult?, umia: UMIAResult?, umiaCV: UMIAResult?, forgetQuality: ForgetQualityResult?
+        var examples = ShadowAuditExamples(labels: labels, targetLiRA: targetScores, goldLiRA: goldScores)
 
         if let keep {
             let shadowScores = try shadows.map { try lira(adapter($0), pool: pool, dataSet: dataSet) }
@@ -128,6 +158,8 @@ public enum ShadowAudit {
                 let result = try ULiRA.run(fitted: gaussians, shadowScores: shadowScores, keep: keep, targetScores: targetScores,
                                            labels: labels, methodLevel: settings.methodLevel)
                 ulira = result
+                examples.attackScores["ulira.online"] = try gaussians.onlineScores(targetScores: targetScores)
+                examples.attackScores["ulira.offline"] = try gaussians.offlineScores(targetScores: targetScores)
                 if !goldScores.isEmpty {
                     let goldMetrics = try goldScores.map { try ULiRA.scores(gaussians, targetScores: $0, labels: labels) }
                     nulls["ulira.online.auc"] = NullDistribution(values: goldMetrics.map(\.online.auc), audited: result.online.auc)
@@ -139,6 +171,7 @@ public enum ShadowAudit {
                 let pairs = keep.shadows * keep.examples
                 let result = try UMIA.score(attacker, targetScores: targetScores, labels: labels, trainingExamples: pairs)
                 umia = result
+                examples.attackScores["umia.shadow"] = attacker.probabilities(targetScores.map { [$0] })
                 if !goldScores.isEmpty {
                     let goldResults = try goldScores.map { try UMIA.score(attacker, targetScores: $0, labels: labels, trainingExamples: pairs) }
                     nulls["umia.shadow.accuracy"] = NullDistribution(values: goldResults.map(\.accuracy), audited: result.accuracy)
@@ -148,8 +181,11 @@ public enum ShadowAudit {
         }
         if parts.contains(.umia) {
             let foldSeed = RandomSource.derivedSeed(settings.seed, "umia-folds")
-            let result = try UMIA.crossValidated(targetScores: targetScores, labels: labels, folds: settings.folds, seed: foldSeed)
+            let probabilities = try UMIA.crossValidatedProbabilities(targetScores: targetScores, labels: labels, folds: settings.folds,
+                                                                     seed: foldSeed)
+            let result = try UMIA.crossValidated(probabilities: probabilities, labels: labels, folds: settings.folds)
             umiaCV = result
+            examples.attackScores["umia.cross_validated"] = probabilities
             if !goldScores.isEmpty {
                 let goldResults = try goldScores.map { try UMIA.crossValidated(targetScores: $0, labels: labels, folds: settings.folds, seed: foldSeed) }
                 nulls["umia.cross_validated.accuracy"] = NullDistribution(values: goldResults.map(\.accuracy), audited: result.accuracy)
@@ -171,9 +207,10 @@ public enum ShadowAudit {
                 nulls["forget_quality.median_pvalue"] = NullDistribution(values: goldMedians, audited: result.medianPValue)
             }
         }
-        return ShadowAuditResult(method: method.cacheKey, settings: settings, forgetRows: pool.forget.count,
-                                 holdoutRows: pool.holdout.count, shadowModels: shadows.map(\.record),
-                                 goldModels: golds.map(\.record), ulira: ulira, umia: umia, umiaCrossValidated: umiaCV,
-                                 forgetQuality: forgetQuality, nulls: nulls)
+        let result = ShadowAuditResult(method: method.cacheKey, settings: settings, forgetRows: pool.forget.count,
+                                       holdoutRows: pool.holdout.count, shadowModels: shadows.map(\.record),
+                                       goldModels: golds.map(\.record), ulira: ulira, umia: umia, umiaCrossValidated: umiaCV,
+                                       forgetQuality: forgetQuality, nulls: nulls)
+        return (result, examples)
     }
 }
