@@ -85,33 +85,6 @@ struct TrainCommand: ParsableCommand {
     }
 }
 
-/// How a model was trained, stored in its metadata under `miaudit.training`.
-struct TrainingProvenance: Codable {
-    static let key = "miaudit.training"
-    let dataSet: String
-    let dataSetDigest: String
-    let split: String
-    let excluded: String?
-    let rows: Int
-    let recipe: TrainingRecipe
-    let seed: UInt64
-    let threads: Int
-    let tool: String
-    /// The OpenBLAS kernel: with the seed and thread count it fixes the weights' bytes.
-    var openblasCorename: String = BLAS.coreName
-
-    enum CodingKeys: String, CodingKey {
-        case dataSet = "data_set", dataSetDigest = "data_set_sha256", split, excluded, rows, recipe, seed, threads, tool
-        case openblasCorename = "openblas_corename"
-    }
-
-    func json() throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        return String(decoding: try encoder.encode(self), as: UTF8.self)
-    }
-}
-
 /// Trains with a progress bar on a terminal; returns the model and the seconds taken.
 func trainShowingProgress(_ trainer: MatchingTrainer, data: MatchingData, rows: [Int]) -> (FusionModel, Double) {
     let bar = ProgressBar(title: "train", total: trainer.recipe.epochs)
