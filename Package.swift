@@ -11,6 +11,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // C shims: each is imported by exactly one Swift module.
@@ -36,9 +37,15 @@ let package = Package(
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         .target(name: "Gate", dependencies: ["NumericCore", "MembershipInference"]),
-        .executableTarget(name: "miaudit", dependencies: [
+        // Audit specs (YAML), the audit and remediation pipeline, and report exports.
+        .target(name: "Audit", dependencies: [
             "NumericCore", "NeuralNet", "AuditData", "MatchingTask", "ModelAdapters", "Stats", "SVM", "Unlearning", "MembershipInference",
             "Gate", "ReportStore",
+            .product(name: "Yams", package: "Yams"),
+        ]),
+        .executableTarget(name: "miaudit", dependencies: [
+            "NumericCore", "NeuralNet", "AuditData", "MatchingTask", "ModelAdapters", "Stats", "SVM", "Unlearning", "MembershipInference",
+            "Gate", "ReportStore", "Audit",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -55,12 +62,18 @@ let package = Package(
                                    "Unlearning"]),
         .testTarget(name: "SVMTests", dependencies: ["SVM"], resources: [.copy("Fixtures")]),
         .testTarget(name: "StatsTests", dependencies: ["Stats", "NumericCore"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "CommandLineTests", dependencies: ["AuditData", "NeuralNet"]),
+        .testTarget(name: "CommandLineTests", dependencies: ["AuditData", "NeuralNet", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "ReportStoreTests", dependencies: [
             "ReportStore", "NumericCore",
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         .testTarget(name: "GateTests", dependencies: ["Gate", "MembershipInference", "NumericCore"]),
+        .testTarget(name: "AuditTests", dependencies: [
+            "Audit", "Gate", "ReportStore", "MembershipInference", "ModelAdapters", "MatchingTask", "AuditData", "NeuralNet", "NumericCore",
+            "Stats", "Unlearning",
+            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "Yams", package: "Yams"),
+        ]),
         .testTarget(name: "UnlearningTests",
                     dependencies: ["Unlearning", "NeuralNet", "MatchingTask", "AuditData", "NumericCore", "Stats", "GradientChecking"]),
     ]

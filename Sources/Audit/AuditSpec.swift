@@ -1,0 +1,206 @@
+import Foundation
+import Gate
+import MatchingTask
+import ModelAdapters
+
+/// An audit as a YAML file describes it (SPEC §8): the data, the models, the attacks and the gate.
+///
+/// `AuditSpec.load(from:)` reads and checks a spec; every relative path in it is resolved against
+/// the spec file's directory, so an audit runs the same from any working directory.
+public struct AuditSpec: Equatable, Sendable {
+    /// The audit's name (reports and JUnit suites carry it).
+    public var name: String
+    public var description: String?
+    /// The audit's seed: the keep matrix, every shadow and gold model, folds and perturbations.
+    public var seed: UInt64 = 0
+    /// The data set directory (absolute after loading).
+    public var data: String
+    /// Which of the data set's splits play each role.
+    public var splits = AuditSplitNames()
+    /// The original model: its outputs are the SVM attack's reference and its recipe trains the
+    /// shadow and gold models.
+    public var original: OriginalModelSpec
+    /// The model under audit.
+    public var target: TargetModelSpec
+    /// Shadow models (U-LiRA, U-MIA).
+    public var shadows = ShadowModelsSpec()
+    /// Gold models retrained on the retain split: forget quality's references and every null.
+    public var gold: Int = 8
+    /// Which attacks run.
+    public var attacks = AuditAttacks.all
+    public var settings = AuditSettings()
+    /// Model cache directory (absolute after loading), or nil for none.
+    public var cache: String?
+    public var gate = GateSpec()
+    /// The file as read: its path, its bytes (reports carry them verbatim) and their SHA-256.
+    public var source: SpecSource
+
+    public init(name: String, data: String, original: OriginalModelSpec, target: TargetModelSpec, source: SpecSource) {
+        self.name = name
+        self.data = data
+        self.original = original
+        self.target = target
+        self.source = source
+    }
+
+    /// The method every shadow applies: `shadows.method`, else the target's unlearning method.
+    public var shadowMethod: String? {
+        if let method = shadows.method { return method }
+        if case let .unlearn(unlearn) = target { return unlearn.method }
+        return nil
+    }
+}
+
+/// The spec file itself.
+public struct SpecSource: Equatable, Sendable {
+    /// The path given to `load` (absolute).
+    public var path: String
+    /// The file's text, verbatim.
+    public var text: String
+    /// SHA-256 (hex) of the file's bytes.
+    public var sha256: String
+
+    public init(path: String, text: String, sha256: String) {
+        self.path = path
+        self.text = text
+        self.sha256 = sha256
+    }
+}
+
+/// Split names by role. YAML: `splits: {forget: forget, holdout: holdout, ...}`; each defaults to its role's name.
+public struct AuditSplitNames: Equatable, Sendable {
+    public var train = "train"
+    public var forget = "forget"
+    public var retain = "retain"
+    public var holdout = "holdout"
+    public var validation = "validation"
+    public var test = "test"
+    public init() {}
+}
+
+/// The original model. YAML:
+/// ```
+/// original:
+///   path: ../reports/demo/original.safetensors
+///   train: {seed: 0, recipe: {epochs: 25}}   # optional: train it when the file is missing
+/// ```
+public struct OriginalModelSpec: Equatable, Sendable {
+    /// The safetensors file (absolute after loading).
+    public var path: String
+    /// When present and `path` does not exist, the original is trained on the train split with
+    /// this recipe and seed, and written to `path`.
+    public var train: OriginalTraining?
+
+    public init(path: String, train: OriginalTraining? = nil) {
+        self.path = path
+        self.train = train
+    }
+}
+
+public struct OriginalTraining: Equatable, Sendable {
+    public var seed: UInt64 = 0
+    /// The default recipe with the spec's fields replacing its own.
+    public var recipe = TrainingRecipe()
+    public init() {}
+}
+
+/// The model under audit. YAML, one of:
+/// ```
+/// target: {unlearn: {method: none, seed: 0}}            # the original with a method applied to the forget split
+/// target: {adapter: {kind: native, path: model.safetensors}}   # any adapter (SPEC §3)
+/// ```
+public enum TargetModelSpec: Equatable, Sendable {
+    case unlearn(UnlearnTarget)
+    case adapter(AdapterDescription)
+}
+
+public struct UnlearnTarget: Equatable, Sendable {
+    /// A method name from `UnlearningMethods.names`.
+    public var method: String
+    public var seed: UInt64 = 0
+    public init(method: String, seed: UInt64 = 0) {
+        self.method = method
+        self.seed = seed
+    }
+}
+
+/// YAML: `shadows: {count: 16, method: none}`.
+public struct ShadowModelsSpec: Equatable, Sendable {
+    /// K (even, ≥ 4).
+    public var count: Int = 16
+    /// The method the audited model claims; every shadow applies it. Defaults to the target's
+    /// unlearning method; required when the target is an adapter and U-LiRA or U-MIA runs.
+    public var method: String?
+    public init() {}
+}
+
+/// YAML: `attacks: [svm, ulira, umia, forget_quality]` (default: all four).
+public struct AuditAttacks: OptionSet, Equatable, Sendable, Hashable {
+    public let rawValue: Int
+    public init(rawValue: Int) { self.rawValue = rawValue }
+    public static let svm = AuditAttacks(rawValue: 1)
+    public static let ulira = AuditAttacks(rawValue: 2)
+    public static let umia = AuditAttacks(rawValue: 4)
+    public static let forgetQuality = AuditAttacks(rawValue: 8)
+    public static let all: AuditAttacks = [.svm, .ulira, .umia, .forgetQuality]
+
+    /// The YAML names, in report order.
+    public static let names: [(String, AuditAttacks)] = [("svm", .svm), ("ulira", .ulira), ("umia", .umia),
+                                                         ("forget_quality", .forgetQuality)]
+}
+
+/// YAML: `settings: {variance: automatic, folds: 10, perturbations: 5, collapse_accuracy: 0.55}`.
+public struct AuditSettings: Equatable, Sendable {
+    /// U-LiRA's σ: `automatic`, `per-example` or `pooled`.
+    public var variance: String = "automatic"
+    /// Folds of the shadow-free U-MIA.
+    public var folds: Int = 10
+    /// k of the truth ratio.
+    public var perturbations: Int = 5
+    /// Validation ITM accuracy at or below which a shadow or gold model counts as collapsed.
+    public var collapseAccuracy: Double = 0.55
+    public init() {}
+}
+
+/// YAML:
+/// ```
+/// gate:
+///   inconclusive_fails: true
+///   rules:
+///     - {metric: ulira.online.auc, at_most: null}
+///     - {metric: forget_quality.median_pvalue, at_least: 0.05}
+/// ```
+/// Without `rules`, the `AuditMetricNames.defaultRules` whose attacks run apply.
+public struct GateSpec: Equatable, Sendable {
+    public var rules: [GateRule] = AuditMetricNames.defaultRules
+    public var policy = GatePolicy()
+    public init() {}
+}
+
+/// The metrics an audit measures, by the names gate rules use.
+public enum AuditMetricNames {
+    /// Every name a rule may use.
+    public static let all: [String] = [
+        "ulira.online.auc", "ulira.offline.auc",
+        "umia.shadow.auc", "umia.shadow.accuracy",
+        "umia.cross_validated.auc", "umia.cross_validated.accuracy",
+        "forget_quality.median_pvalue",
+        "svm.post_existence", "svm.prior_to_post_ratio",
+        "utility.test_itm_accuracy", "utility.test_itm_accuracy_drop",
+    ]
+
+    /// The metrics with a null distribution from the gold models (SPEC §8): only these take `null` bounds.
+    public static let withNull: Set<String> = [
+        "ulira.online.auc", "ulira.offline.auc", "umia.shadow.auc", "umia.shadow.accuracy",
+        "umia.cross_validated.auc", "umia.cross_validated.accuracy", "forget_quality.median_pvalue",
+    ]
+
+    /// SPEC §8's defaults (those whose attack runs): every attack AUC at most its null-calibrated bound; forget quality's
+    /// median p at least 0.05.
+    public static let defaultRules = [
+        GateRule(metric: "ulira.online.auc", .atMost, .null),
+        GateRule(metric: "umia.shadow.auc", .atMost, .null),
+        GateRule(metric: "umia.cross_validated.auc", .atMost, .null),
+        GateRule(metric: "forget_quality.median_pvalue", .atLeast, .fixed(0.05)),
+    ]
+}
