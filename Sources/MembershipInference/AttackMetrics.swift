@@ -5,14 +5,15 @@ import Stats
 public struct OperatingPointSummary: Codable, Equatable, Sendable {
     public let tpr: Double
     public let achievedFPR: Double
-    public let threshold: Double
+    /// The score threshold; nil for the point that flags nothing (threshold +∞).
+    public let threshold: Double?
     public let truePositives: Int
     public let falsePositives: Int
 
     init(_ point: OperatingPoint) {
         tpr = point.truePositiveRate
         achievedFPR = point.falsePositiveRate
-        threshold = point.threshold
+        threshold = point.threshold.isFinite ? point.threshold : nil
         truePositives = point.truePositives
         falsePositives = point.falsePositives
     }
@@ -56,7 +57,10 @@ public struct AttackMetrics: Codable, Equatable, Sendable {
         self.naturalThreshold = naturalThreshold
         advantage = metrics.advantage
         var targets: [String: OperatingPointSummary?] = [:]
-        for target in metrics.truePositiveRateAtTargets { targets["\(target.target)"] = target.point.map(OperatingPointSummary.init) }
+        // updateValue keeps an undefined point as an explicit null (a nil subscript assignment would drop the key).
+        for target in metrics.truePositiveRateAtTargets {
+            targets.updateValue(target.point.map(OperatingPointSummary.init), forKey: "\(target.target)")
+        }
         tprAtFPR = targets
         positives = metrics.curve.positives
         negatives = metrics.curve.negatives

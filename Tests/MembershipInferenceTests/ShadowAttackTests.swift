@@ -177,3 +177,20 @@ final class NaNAdapter: ModelAdapter {
         }
     }
 }
+
+@Suite struct AttackMetricsEncodingTests {
+    /// With 20 non-members, FPR ≤ 1% and ≤ 0.1% allow no false positive: those points are the
+    /// "flag nothing" point (threshold +∞), reported with no threshold; the keys stay, and a point
+    /// that does not exist at all would be an explicit null rather than a missing key.
+    @Test func everyTargetKeepsItsKeyAndEncodesWithoutInfinities() throws {
+        let scores = (0..<40).map { Double($0 % 7) + ($0 < 20 ? 0.5 : 0) }
+        let labels = (0..<40).map { $0 < 20 }
+        let metrics = try AttackMetrics(scores: scores, labels: labels)
+        #expect(Set(metrics.tprAtFPR.keys) == ["0.1", "0.01", "0.001"])
+        let encoder = JSONEncoder()
+        encoder.nonConformingFloatEncodingStrategy = .throw
+        let decoded = try JSONDecoder().decode(AttackMetrics.self, from: try encoder.encode(metrics))
+        #expect(decoded == metrics)
+        #expect(Set(decoded.tprAtFPR.keys) == ["0.1", "0.01", "0.001"])
+    }
+}
