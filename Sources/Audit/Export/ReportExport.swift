@@ -1,0 +1,62 @@
+import Foundation
+import Gate
+import ReportStore
+
+/// A stored report with what the store knows about it.
+public struct ExportedReport: Equatable, Sendable {
+    /// The decoded payload.
+    public var report: AuditReport
+    /// The store's row id.
+    public var id: Int64
+    /// Lowercase hex SHA-256 of the payload bytes.
+    public var digest: String
+    /// The signer's key id (`ed25519:` + 16 hex digits).
+    public var keyID: String
+    /// The signer's raw 32-byte Ed25519 public key.
+    public var publicKey: Data
+    /// When the store received the report (UTC).
+    public var createdAt: Date
+
+    /// A report with its store metadata.
+    public init(report: AuditReport, id: Int64, digest: String, keyID: String, publicKey: Data, createdAt: Date) {
+        self.report = report
+        self.id = id
+        self.digest = digest
+        self.keyID = keyID
+        self.publicKey = publicKey
+        self.createdAt = createdAt
+    }
+
+    /// `report`, decoded from `stored.payload` by the caller, with the store's metadata of `stored`.
+    public init(report: AuditReport, stored: SignedReport) {
+        self.init(report: report, id: stored.id, digest: stored.digest, keyID: stored.keyID, publicKey: stored.publicKey,
+                  createdAt: stored.createdAt)
+    }
+
+    /// SHA-256 (hex) of `publicKey` in blocks of 4 hex digits: what a reader compares with the
+    /// fingerprint of the key they trust.
+    public var keyFingerprint: String { ExportFormat.fingerprint(publicKey: publicKey) }
+}
+
+/// Renders a signed audit report for people and CI systems (SPEC §8, exports).
+///
+/// Every renderer is a pure function of the report: the same report gives the same bytes. Every
+/// string taken from the report is escaped for the output format.
+public enum ReportExport {
+    /// One self-contained HTML5 page: inline CSS and SVG charts (ROC curves on linear and log-log
+    /// axes, score histograms), no scripts and nothing fetched from elsewhere; readable printed.
+    public static func html(_ r: ExportedReport) -> String {
+        HTMLRenderer.render(ReportContent.document(r))
+    }
+
+    /// The same content as `html` without the charts, as GitHub Markdown with tables.
+    public static func markdown(_ r: ExportedReport) -> String {
+        MarkdownRenderer.render(ReportContent.document(r))
+    }
+
+    /// JUnit XML with one test case per gate rule, in a test suite named after the audit;
+    /// failing and inconclusive rules are `<failure>`s (see `JUnitReport`).
+    public static func junit(_ r: ExportedReport) -> String {
+        JUnitReport.xml(results: r.report.gate.results, suiteName: r.report.auditName)
+    }
+}
