@@ -160,34 +160,6 @@ struct UnlearnCommand: ParsableCommand {
     }
 }
 
-/// How a model was unlearned, stored in its metadata under `miaudit.unlearning`.
-struct UnlearningRecord: Codable {
-    static let key = "miaudit.unlearning"
-    let method: String
-    let settings: [String: String]
-    let seed: UInt64
-    let forget: String
-    let retain: String
-    let dataSetDigest: String
-    let original: String
-    let originalDigest: String
-    let seconds: Double
-    let threads: Int
-    let tool: String
-    let report: MultiDeleteReport?
-
-    enum CodingKeys: String, CodingKey {
-        case method, settings, seed, forget, retain, original, seconds, threads, tool, report
-        case dataSetDigest = "data_set_sha256", originalDigest = "original_sha256"
-    }
-
-    func json() throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(self), as: UTF8.self)
-    }
-}
-
 struct UnlearnOutput: Encodable {
     let unlearning: UnlearningRecord
     let utility: UtilityComparison
