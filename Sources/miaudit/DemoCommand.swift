@@ -1,45 +1,74 @@
 import ArgumentParser
+import Audit
 import Foundation
-import MatchingTask
-import NeuralNet
+import ReportStore
 
+/// `miaudit demo`: the README's main job — a fake deletion audited, caught and repaired.
 struct DemoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
-        abstract: "The main job: train the original model on the bundled emoji-cldr data and print its utility.",
+        abstract: "The main job: audit a fake deletion on the bundled data, repair it, and write signed reports and HTML pages.",
         discussion: """
-            Trains on fixtures/emoji-cldr's train split with the default recipe and seed 0, writes \
-            reports/demo/original.safetensors, and prints utility on the training rows, the test split, \
-            and match accuracy on the forget and holdout splits — the gap between a trained-on and a \
-            never-seen split is the membership signal later audits measure.
+            Runs miaudit remediate on audits/fake-deletion.yaml: the original model (trained on the bundled \
+            emoji-cldr data when reports/demo/original.safetensors is missing) claims to have deleted the forget \
+            split but changed nothing. Step 1 audits that claim with every attack (SVM, U-LiRA and U-MIA with 16 \
+            shadows, forget quality against 8 gold models) and should fail; step 2 applies multidelete-calibrated; \
+            step 3, if needed, retrains. Each step is a signed report in --db; each is exported as HTML beside \
+            the models in --output, and the chain is verified with the key's public half. The signing key is \
+            created when missing. Shadows and gold models are cached in audits/cache, so a second run takes \
+            seconds per step instead of minutes.
             """)
 
-    @OptionGroup var dataOptions: DataOptions
-    @Option(name: .long, help: ArgumentHelp("Directory for the demo's outputs.", valueName: "dir"))
+    @Option(name: .long, help: ArgumentHelp("The audit spec of the fake deletion.", valueName: "file"))
+    var spec: String = "audits/fake-deletion.yaml"
+    @Option(name: .long, help: ArgumentHelp("Directory for the remedies' models and the HTML pages.", valueName: "dir"))
     var output: String = "reports/demo"
-    @OptionGroup var threadOptions: ThreadOptions
+    @OptionGroup var options: AuditRunOptionGroup
 
     func run() throws {
+        var exitCode: Int32 = 0
         try reportingErrors {
-            let threads = threadOptions.apply()
-            let (dataSet, data) = try dataOptions.load()
-            let train = try dataSet.indices(ofSplit: "train")
-            let recipe = TrainingRecipe()
-            print("miaudit \(ToolInfo.version) demo: \(dataSet.manifest.name), \(dataSet.count) pairs, \(train.count) in train; \(threads) BLAS thread(s)")
-            let (model, elapsed) = trainShowingProgress(MatchingTrainer(recipe: recipe, seed: 0), data: data, rows: train)
-            try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
-            let path = (output as NSString).appendingPathComponent("original.safetensors")
-            let provenance = TrainingProvenance(dataSet: dataSet.manifest.name, dataSetDigest: dataSet.digest, split: "train",
-                                                excluded: nil, rows: train.count, recipe: recipe, seed: 0,
-                                                threads: threads, tool: ToolInfo.version)
-            try model.save(to: URL(fileURLWithPath: path), metadata: [TrainingProvenance.key: provenance.json()])
-            print(String(format: "trained the original model (%d epochs, %d parameters) in %.1f s; wrote %@",
-                         recipe.epochs, model.parameterCount, elapsed, path))
-            var table: [(String, MatchingUtility)] = [("train", MatchingEvaluator.evaluate(model: model, data: data, rows: train))]
-            for split in ["forget", "holdout", "test"] where dataSet.splits[split] != nil {
-                table.append((split, MatchingEvaluator.evaluate(model: model, data: data, rows: try dataSet.indices(ofSplit: split))))
+            let start = ContinuousClock.now
+            let threads = options.threadOptions.apply()
+            print("miaudit \(ToolInfo.version) demo: remediate \(spec) with \(threads) BLAS thread(s)")
+            let key = try demoKey()
+            let auditSpec = try options.loadSpec(spec)
+            let store = try options.openStore()
+            let steps = try RemediationRun.run(auditSpec, options: options, key: key, store: store, models: output)
+            var pages: [String] = []
+            for step in steps {
+                let action = step.report.remediation?.action ?? "audit"
+                let page = (output as NSString).appendingPathComponent("step\(step.report.remediation?.step ?? 0)-\(action).html")
+                try ExportReportCommand.render(step.stored, format: .html, db: options.db)
+                    .write(to: URL(fileURLWithPath: page), options: .atomic)
+                pages.append(page)
             }
-            print(UtilityTable.render(table))
+            let verification = try store.verifyAll(trustedKeys: [key.verifyingKey])
+            print("")
+            for line in AuditSummary.steps(steps) { print(line) }
+            print("")
+            let final = steps.last
+            print("outcome: \(final?.report.gate.outcome.rawValue.uppercased() ?? "none") after \(steps.count) step(s)"
+                  + (final?.model.map { "; the repaired model is \($0.path)" } ?? ""))
+            print("reports: \(options.db) (\(verification.checkedReports) report(s); chain and signatures "
+                  + (verification.isValid ? "verified with \(options.key).pub)" : "NOT valid: \(verification.problems.count) problem(s))"))
+            for page in pages { print("html: \(page)") }
+            print("next: miaudit report list; miaudit report verify --all --trusted-key \(options.key).pub; "
+                  + "miaudit report export ID --format md --out FILE")
+            print(String(format: "demo finished in %.1f s", seconds(since: start)))
+            exitCode = verification.isValid ? (final?.report.gate.exitCode ?? 1) : 1
         }
+        if exitCode != 0 { throw ExitCode(exitCode) }
+    }
+
+    /// The demo's signing key, created on first use.
+    func demoKey() throws -> SigningKey {
+        if FileManager.default.fileExists(atPath: options.key) { return try options.signingKey() }
+        let url = URL(fileURLWithPath: options.key)
+        try? FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true,
+                                                 attributes: [.posixPermissions: 0o700])
+        let key = try SigningKey.generate(to: url)
+        print("created the signing key \(options.key) (\(key.keyID)); its public half is \(options.key).pub")
+        return key
     }
 }

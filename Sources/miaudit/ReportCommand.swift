@@ -1,4 +1,5 @@
 import ArgumentParser
+import Audit
 import Foundation
 import NumericCore
 import ReportStore
@@ -7,15 +8,13 @@ import ReportStore
 struct ReportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "report",
-        abstract: "List, show and verify the signed audit reports in a report store.",
-        subcommands: [ListReportsCommand.self, ShowReportCommand.self, VerifyReportsCommand.self, AppendReportCommand.self])
+        abstract: "List, show, verify and export the signed audit reports in a report store.",
+        subcommands: [ListReportsCommand.self, ShowReportCommand.self, VerifyReportsCommand.self, ExportReportCommand.self,
+                      AppendReportCommand.self])
 }
 
-/// The query columns of audit report payloads: `gate.verdict`, `audit_name`, `metrics`, and the
-/// chain link each report records, `previous_digest` (null for the first) and `signer_key_id`.
-let auditReportColumns = JSONFieldColumns(
-    verdictPath: ["gate", "verdict"], auditNamePath: ["audit_name"], metricsPath: ["metrics"],
-    previousDigestPath: ["previous_digest"], keyIDPath: ["signer_key_id"])
+/// The query columns of audit report payloads.
+let auditReportColumns = AuditReportStore.columns
 
 /// An input file that does not exist (sysexits 66).
 struct MissingInputError: ReportableError {
@@ -137,6 +136,56 @@ struct VerifyReportsCommand: ParsableCommand {
             valid = result.isValid
         }
         if !valid { throw ExitCode(1) }
+    }
+}
+
+/// The formats `report export` writes.
+enum ExportFormat: String, ExpressibleByArgument, CaseIterable {
+    case html, md, json, junit
+}
+
+/// `miaudit report export ID --format html|md|json|junit --out FILE [--db FILE]`.
+struct ExportReportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export",
+        abstract: "Write a stored audit report as HTML, Markdown, JSON or JUnit XML.",
+        discussion: """
+            html: one self-contained page (inline CSS and SVG, no scripts): verdict, gate rules, every attack             with intervals and nulls, ROC curves (linear and log-log), score histograms of D_f vs D_h under the             audited, original and gold models, utility, provenance and the signer's key fingerprint. md: the             same tables in Markdown. json: the signed payload bytes exactly as stored (their SHA-256 is the             report's digest). junit: one test case per gate rule, for CI systems. Export does not verify the             signature: run miaudit report verify ID --trusted-key KEY.pub for that.
+            """)
+
+    @Argument(help: "The report id (see miaudit report list).")
+    var id: Int64
+    @Option(name: .long, help: "html, md, json or junit.")
+    var format: ExportFormat
+    @Option(name: .long, help: ArgumentHelp("The file to write (replaced atomically).", valueName: "file"))
+    var out: String
+    @OptionGroup var store: StoreOptions
+
+    func run() throws {
+        try reportingErrors {
+            try checkWritableDestination(out)
+            let opened = try store.openExisting()
+            guard let stored = try opened.report(id: id) else { throw ReportStoreError.noSuchReport(path: store.db, id: id) }
+            let bytes = try Self.render(stored, format: format, db: store.db)
+            do {
+                try bytes.write(to: URL(fileURLWithPath: out), options: .atomic)
+            } catch {
+                throw OutputError(description: "\(out): cannot write (\(error.localizedDescription)); check the directory.", exitStatus: .ioError)
+            }
+            print("wrote report \(id) as \(format.rawValue) to \(out)")
+        }
+    }
+
+    static func render(_ stored: SignedReport, format: ExportFormat, db: String) throws -> Data {
+        if format == .json { return stored.payload }
+        let exported = ExportedReport(report: try AuditReportStore.decode(stored, store: db), id: stored.id, digest: stored.digest,
+                                      keyID: stored.keyID, publicKey: stored.publicKey, createdAt: stored.createdAt)
+        switch format {
+        case .html: return Data(ReportExport.html(exported).utf8)
+        case .md: return Data(ReportExport.markdown(exported).utf8)
+        case .junit: return Data(ReportExport.junit(exported).utf8)
+        case .json: return stored.payload
+        }
     }
 }
 

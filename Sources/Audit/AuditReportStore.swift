@@ -1,0 +1,99 @@
+import Foundation
+import NumericCore
+import ReportStore
+
+/// How audit reports go into a `SignedReportStore`.
+public enum AuditReportStore {
+    /// The query columns of audit payloads: `gate.verdict`, `audit_name`, `metrics`, and the chain
+    /// link each report records, `previous_digest` (null for the first) and `signer_key_id`.
+    public static let columns = JSONFieldColumns(
+        verdictPath: ["gate", "verdict"], auditNamePath: ["audit_name"], metricsPath: ["metrics"],
+        previousDigestPath: ["previous_digest"], keyIDPath: ["signer_key_id"])
+
+    /// Opens (creating when missing) the store at `path`.
+    public static func open(_ path: String) throws -> SignedReportStore {
+        try SignedReportStore(path: URL(fileURLWithPath: path), columns: columns)
+    }
+
+    /// Fills in the chain link, encodes the report canonically, signs it and appends it in one
+    /// transaction. Returns the stored row and the report exactly as signed.
+    public static func append(_ report: AuditReport, to store: SignedReportStore,
+                              signingKey: SigningKey) throws -> (stored: SignedReport, report: AuditReport) {
+        var signed = report
+        let stored = try store.append(signingKey: signingKey) { link in
+            signed.previousDigest = link.previousDigest
+            signed.signerKeyID = link.keyID
+            return try CanonicalJSON.encode(signed)
+        }
+        return (stored, signed)
+    }
+
+    /// The audit report in a stored payload.
+    /// - Throws: `AuditError` (65) when the payload is not an audit report of a known schema.
+    public static func decode(_ stored: SignedReport, store: String) throws -> AuditReport {
+        do {
+            let report = try JSONDecoder().decode(AuditReport.self, from: stored.payload)
+            guard report.schema == AuditReport.currentSchema else {
+                throw AuditError("\(store): report \(stored.id) has schema \(report.schema); this miaudit reads \(AuditReport.currentSchema)")
+            }
+            return report
+        } catch let error as AuditError {
+            throw error
+        } catch {
+            throw AuditError("\(store): report \(stored.id) is not an audit report (\(error)); miaudit report show \(stored.id) prints its payload")
+        }
+    }
+}
+
+/// One step of a remediation, as stored.
+public struct RemediationStepResult: Sendable {
+    public let report: AuditReport
+    public let stored: SignedReport
+    /// The step's model file, when the step made one.
+    public let model: URL?
+}
+
+/// SPEC §7's workflow: audit the claimed model; on a failed gate apply `multidelete-calibrated`
+/// to the original and audit again; if that fails too, retrain and audit again. Every step is a
+/// signed report in the chain, and each names the step before it.
+public enum Remediation {
+    /// The remedies, in the order they are tried.
+    public static let escalation = ["multidelete-calibrated", "retrain"]
+
+    /// Runs the workflow, storing each step's report as soon as it is done.
+    /// - Parameters:
+    ///   - modelsDirectory: where each remedy's model is written (`step2-multidelete-calibrated.safetensors`, …).
+    ///   - stepDone: called after each step is stored.
+    public static func run(_ spec: AuditSpec, options: AuditRunOptions, store: SignedReportStore, signingKey: SigningKey,
+                           modelsDirectory: URL, progress: @escaping @Sendable (AuditProgress) -> Void = { _ in },
+                           stepDone: (RemediationStepResult) -> Void = { _ in }) throws -> [RemediationStepResult] {
+        var steps: [RemediationStepResult] = []
+        let actions = ["audit-claim"] + escalation
+        for (index, action) in actions.enumerated() {
+            var stepSpec = spec
+            var stepOptions = options
+            var model: URL?
+            if index > 0 {
+                stepSpec.target = .unlearn(UnlearnTarget(method: action, seed: remedySeed(spec.seed, action: action)))
+                stepSpec.shadows.method = nil
+                model = modelsDirectory.appendingPathComponent("step\(index + 1)-\(action).safetensors")
+                stepOptions.targetOutput = model
+            }
+            stepOptions.remediation = RemediationStep(step: index + 1, action: action, previousStepDigest: steps.last?.stored.digest)
+            let report = try AuditRunner.run(stepSpec, options: stepOptions, progress: progress)
+            let (stored, signed) = try AuditReportStore.append(report, to: store, signingKey: signingKey)
+            let result = RemediationStepResult(report: signed, stored: stored, model: model)
+            steps.append(result)
+            stepDone(result)
+            if signed.gate.exitCode == 0 { break }
+        }
+        return steps
+    }
+
+    /// A remedy's seed: derived from the audit's seed and the remedy, so that it never coincides
+    /// with the seed the original was trained with (a retrain with the original's seed would start
+    /// from the original's initial weights).
+    public static func remedySeed(_ auditSeed: UInt64, action: String) -> UInt64 {
+        RandomSource.derivedSeed(auditSeed, "remediate-\(action)")
+    }
+}

@@ -1,0 +1,256 @@
+import ArgumentParser
+import Audit
+import Foundation
+import Gate
+import NumericCore
+import ReportStore
+
+/// Options every command that runs an audit spec shares.
+struct AuditRunOptionGroup: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("The report store (SQLite); created when missing.", valueName: "file"))
+    var db: String = "reports/audits.sqlite"
+    @Option(name: .long, help: ArgumentHelp("The private key that signs the reports (miaudit keys generate --out FILE).", valueName: "file"))
+    var key: String = "keys/auditor.key"
+    @Option(name: .long, help: "Output format: text (a summary table) or json (the signed report).")
+    var format: OutputFormat = .text
+    @OptionGroup var threadOptions: ThreadOptions
+
+    /// The signing key, or a missing-input error that says how to make one.
+    func signingKey() throws -> SigningKey {
+        guard FileManager.default.fileExists(atPath: key) else {
+            throw MissingInputError(description: "\(key): no such signing key; create one with miaudit keys generate --out \(key), or name yours with --key")
+        }
+        return try SigningKey.load(from: URL(fileURLWithPath: key))
+    }
+
+    /// The store, created (with its directory) when missing.
+    func openStore() throws -> SignedReportStore {
+        if !FileManager.default.fileExists(atPath: db) {
+            let directory = URL(fileURLWithPath: db).deletingLastPathComponent()
+            try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            try checkWritableDestination(db)
+        }
+        return try AuditReportStore.open(db)
+    }
+
+    func loadSpec(_ path: String) throws -> AuditSpec {
+        try AuditSpec.load(from: URL(fileURLWithPath: path))
+    }
+
+    var runOptions: AuditRunOptions { AuditRunOptions(toolVersion: ToolInfo.version, environment: ToolInfo.environment) }
+}
+
+/// `miaudit audit SPEC`: one audit, one signed report, the gate's exit code.
+struct AuditCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "audit",
+        abstract: "Run an audit spec (YAML): every attack, the gate, and one signed report in the store.",
+        discussion: """
+            The spec names the data, the original model, the audited model (an adapter, or the original with \
+            an unlearning method applied), the shadows, the gold models, the attacks and the gate rules; see \
+            audits/*.yaml. The report is signed with --key and appended to the hash chain in --db in one \
+            transaction: an interrupted audit leaves the store as it was. Prints a summary table and the verdict.
+            Exit status: 0 the gate passes, 1 it fails (or is inconclusive under the default policy), 2 \
+            inconclusive when the spec sets inconclusive_fails: false; 64 usage, 65 a bad spec or data, 66 a \
+            missing file, 73/74 output errors.
+              miaudit keys generate --out keys/auditor.key
+              miaudit audit audits/retrain.yaml
+            """)
+
+    @Argument(help: ArgumentHelp("The audit spec (YAML).", valueName: "spec"))
+    var spec: String
+    @Option(name: .long, help: ArgumentHelp("Also write a target the spec unlearns to this safetensors file.", valueName: "file"))
+    var targetOut: String?
+    @OptionGroup var options: AuditRunOptionGroup
+
+    func run() throws {
+        var exitCode: Int32 = 0
+        try reportingErrors {
+            let threads = options.threadOptions.apply()
+            let auditSpec = try options.loadSpec(spec)
+            let key = try options.signingKey()
+            let store = try options.openStore()
+            if let targetOut { try checkWritableDestination(targetOut) }
+            var runOptions = options.runOptions
+            runOptions.targetOutput = targetOut.map { URL(fileURLWithPath: $0) }
+            FileHandle.standardError.write(Data("audit \(auditSpec.name): \(threads) thread(s)\n".utf8))
+            let view = AuditProgressView()
+            let report = try AuditRunner.run(auditSpec, options: runOptions, progress: view.update)
+            view.finish()
+            let (stored, signed) = try AuditReportStore.append(report, to: store, signingKey: key)
+            switch options.format {
+            case .json: print(String(decoding: stored.payload, as: UTF8.self))
+            case .text:
+                for line in AuditSummary.lines(signed) { print(line) }
+                print(AuditSummary.stored(stored, signed, db: options.db))
+            }
+            exitCode = signed.gate.exitCode
+        }
+        if exitCode != 0 { throw ExitCode(exitCode) }
+    }
+}
+
+/// `miaudit remediate SPEC`: audit, then MultiDelete, then retraining until the gate passes.
+struct RemediateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "remediate",
+        abstract: "Audit a deletion claim and repair the model until the gate passes: MultiDelete, then retraining.",
+        discussion: """
+            SPEC §7's workflow. Step 1 audits the spec's target. When its gate does not pass, step 2 applies \
+            multidelete-calibrated to the original (forgetting the forget split) and audits that model with \
+            shadows that apply the same method; when that does not pass either, step 3 retrains on the retain \
+            split and audits again. Each step is a signed report in the chain naming the step before it; each \
+            remedy's model is written to --models. The exit status is the last step's gate (0 pass, 1 fail, 2 \
+            inconclusive when the spec allows it).
+              miaudit remediate audits/fake-deletion.yaml
+            """)
+
+    @Argument(help: ArgumentHelp("The audit spec (YAML) of the claim.", valueName: "spec"))
+    var spec: String
+    @Option(name: .long, help: ArgumentHelp("Directory for the remedies' models.", valueName: "dir"))
+    var models: String = "reports/remediation"
+    @OptionGroup var options: AuditRunOptionGroup
+
+    func run() throws {
+        var exitCode: Int32 = 0
+        try reportingErrors {
+            let threads = options.threadOptions.apply()
+            let auditSpec = try options.loadSpec(spec)
+            let key = try options.signingKey()
+            let store = try options.openStore()
+            FileHandle.standardError.write(Data("remediate \(auditSpec.name): \(threads) thread(s)\n".utf8))
+            let steps = try RemediationRun.run(auditSpec, options: options, key: key, store: store, models: models)
+            if options.format == .json {
+                print("[" + steps.map { String(decoding: $0.stored.payload, as: UTF8.self) }.joined(separator: ",") + "]")
+            } else {
+                for line in AuditSummary.steps(steps) { print(line) }
+            }
+            exitCode = steps.last?.report.gate.exitCode ?? 1
+        }
+        if exitCode != 0 { throw ExitCode(exitCode) }
+    }
+}
+
+/// The remediation with progress and per-step summaries on standard error.
+enum RemediationRun {
+    static func run(_ spec: AuditSpec, options: AuditRunOptionGroup, key: SigningKey, store: SignedReportStore,
+                    models: String) throws -> [RemediationStepResult] {
+        let view = AuditProgressView()
+        let directory = URL(fileURLWithPath: models)
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        } catch {
+            throw OutputError(description: "\(models): cannot create the models directory (\(error.localizedDescription)); choose another --models")
+        }
+        return try Remediation.run(spec, options: options.runOptions, store: store, signingKey: key, modelsDirectory: directory,
+                                   progress: view.update) { step in
+            view.finish()
+            var lines = ["", "step \(step.report.remediation?.step ?? 0): \(step.report.remediation?.action ?? "")"]
+            lines += AuditSummary.lines(step.report) + [AuditSummary.stored(step.stored, step.report, db: options.db)]
+            FileHandle.standardError.write(Data((lines.joined(separator: "\n") + "\n").utf8))
+        }
+    }
+}
+
+/// Stage lines and a model progress bar on standard error.
+final class AuditProgressView: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stage = ""
+    private var bar: ProgressBar?
+
+    func update(_ progress: AuditProgress) {
+        lock.withLock {
+            if progress.stage != stage {
+                bar?.finish()
+                bar = nil
+                stage = progress.stage
+                let what = progress.stage == "models" ? "training or reading \(progress.total) shadow and gold models (cache hits are instant)"
+                    : progress.note
+                FileHandle.standardError.write(Data("  \(progress.stage): \(what)\n".utf8))
+            }
+            if progress.stage == "models" {
+                if bar == nil { bar = ProgressBar(title: "  models", total: progress.total) }
+                bar?.update(progress.done, note: progress.note)
+            }
+        }
+    }
+
+    func finish() {
+        lock.withLock {
+            bar?.finish()
+            bar = nil
+            stage = ""
+        }
+    }
+}
+
+/// Text summaries of audit reports.
+enum AuditSummary {
+    static func lines(_ report: AuditReport) -> [String] {
+        var lines: [String] = []
+        let target = report.models.target
+        let forget = report.dataSet.splitRows["forget"] ?? 0, holdout = report.dataSet.splitRows["holdout"] ?? 0
+        lines.append("audit \(report.auditName): \(target.modelID) (\(target.kind)) on \(report.dataSet.name), \(forget) forget vs \(holdout) holdout rows, seed \(report.seed)")
+        if let shadow = report.shadowAudit {
+            let trained = (shadow.shadowModels + shadow.goldModels).filter { !$0.fromCache }.count
+            lines.append("models: \(shadow.shadowModels.count) shadows applying \(report.models.shadowMethod ?? "-"), \(shadow.goldModels.count) gold; \(trained) trained now, the rest from the cache")
+        }
+        var rows = [["rule", "value", "interval", "bound", "outcome"]]
+        for result in report.gate.results {
+            let bound: String
+            switch result.rule.bound {
+            case let .fixed(value): bound = "\(result.rule.direction.symbol) \(format(value))"
+            case .null:
+                if let null = result.null {
+                    bound = result.rule.direction == .atMost
+                        ? "≤ null p95 \(format(null.percentile95)) (max \(format(null.maximum)), n=\(null.size))"
+                        : "≥ null p5 \(format(null.percentile5)) (min \(format(null.minimum)), n=\(null.size))"
+                } else {
+                    bound = "null (none)"
+                }
+            }
+            rows.append([result.rule.displayName, format(result.value), "[\(format(result.interval[0])), \(format(result.interval[1]))]",
+                         bound, result.outcome.rawValue.uppercased()])
+        }
+        lines += table(rows)
+        let u = report.utility
+        lines.append(String(format: "utility: test ITM %.3f (original %.3f); forget match %.3f vs holdout %.3f",
+                            u.audited.testITMAccuracy, u.original?.testITMAccuracy ?? .nan,
+                            u.audited.forgetMatchAccuracy, u.audited.holdoutMatchAccuracy))
+        if let svm = report.svm {
+            lines.append(String(format: "SVM attack: existence %.3f before, %.3f after, holdout %.3f; attacker AUC %.3f%@",
+                                svm.priorExistence, svm.postExistence, svm.holdoutExistence, svm.attackerAUC,
+                                svm.attackerHasPower ? "" : " (no power: the post value proves nothing)"))
+        }
+        lines.append("verdict: \(report.gate.outcome.rawValue.uppercased()) (exit \(report.gate.exitCode))" + String(format: "; %.1f s", report.seconds))
+        return lines
+    }
+
+    static func stored(_ stored: SignedReport, _ report: AuditReport, db: String) -> String {
+        "report \(stored.id) in \(db): digest \(stored.digest.prefix(16))…, signed by \(stored.keyID)"
+    }
+
+    /// One row per remediation step.
+    static func steps(_ steps: [RemediationStepResult]) -> [String] {
+        var rows = [["step", "action", "target", "verdict", "U-LiRA AUC", "forget quality p", "test ITM", "report"]]
+        for step in steps {
+            let report = step.report
+            let auc = report.metrics["ulira.online.auc"].map { format($0.value) } ?? "-"
+            let p = report.metrics["forget_quality.median_pvalue"].map { String(format: "%.3g", $0.value) } ?? "-"
+            rows.append(["\(report.remediation?.step ?? 0)", report.remediation?.action ?? "-", report.models.target.modelID,
+                         report.gate.outcome.rawValue.uppercased(), auc, p, format(report.utility.audited.testITMAccuracy),
+                         "\(step.stored.id) (\(step.stored.digest.prefix(12))…)"])
+        }
+        return table(rows)
+    }
+
+    static func format(_ value: Double) -> String { String(format: abs(value) < 0.001 && value != 0 ? "%.3g" : "%.3f", value) }
+
+    static func table(_ rows: [[String]]) -> [String] {
+        let widths = rows[0].indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
+        return rows.map { row in
+            zip(row, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  ")
+                .trimmingCharacters(in: .whitespaces)
+        }
+    }
+}
