@@ -84,6 +84,24 @@ import Testing
             .filter { !$0.isEmpty }.dropFirst(4).first)
         #expect((again["previous_digest"] as? String)?.hasPrefix(String(firstDigestPrefix)) == true)
 
+        // The same model reached through a native adapter, with shadows told the claimed method,
+        // measures the same numbers as the spec that applied `none` itself.
+        let original = directory.appendingPathComponent("original.safetensors").path
+        let adapterSpec = try String(contentsOfFile: spec, encoding: .utf8)
+            .replacingOccurrences(of: "  unlearn: {method: none}", with: "  adapter: {kind: native, path: \(original)}")
+            .replacingOccurrences(of: "shadows: {count: 4}", with: "shadows: {count: 4, method: none}")
+        let adapterPath = directory.appendingPathComponent("adapter.yaml").path
+        try Data(adapterSpec.utf8).write(to: URL(fileURLWithPath: adapterPath))
+        let viaAdapter = try runMiaudit(["audit", adapterPath, "--db", db, "--key", key, "--format", "json", "--threads", "1"])
+        #expect(viaAdapter.status == first.status, "\(viaAdapter.standardError)")
+        let adapterReport = try payloadObject(viaAdapter.standardOutput)
+        for field in ["metrics", "gate", "curves", "histograms", "svm"] {
+            let a = try JSONSerialization.data(withJSONObject: try #require(report[field]), options: [.sortedKeys])
+            let b = try JSONSerialization.data(withJSONObject: try #require(adapterReport[field]), options: [.sortedKeys])
+            #expect(a == b, "field \(field) differs between the adapter target and the unlearned target")
+        }
+        #expect((adapterReport["models"] as? [String: Any]).flatMap { $0["target"] as? [String: Any] }?["kind"] as? String == "native")
+
         let verify = try runMiaudit(["report", "verify", "--all", "--db", db, "--trusted-key", key + ".pub"])
         #expect(verify.status == 0, "\(verify.standardOutput)")
 
@@ -217,7 +235,7 @@ func killMiaudit(_ arguments: [String], whenStandardErrorContains marker: String
     process.arguments = arguments
     process.currentDirectoryURL = repositoryRoot
     let errorFile = FileManager.default.temporaryDirectory.appendingPathComponent("miaudit-kill-\(UUID().uuidString)")
-    FileManager.default.createFile(atPath: errorFile.path, contents: nil)
+    _ = FileManager.default.createFile(atPath: errorFile.path, contents: nil)
     defer { try? FileManager.default.removeItem(at: errorFile) }
     process.standardError = try FileHandle(forWritingTo: errorFile)
     process.standardOutput = FileHandle.nullDevice

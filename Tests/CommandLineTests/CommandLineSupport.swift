@@ -34,7 +34,7 @@ func run(_ executable: URL, _ arguments: [String], environment: [String: String]
     if let environment { process.environment = environment }
     // stderr goes to a file so neither stream can block the child on a full pipe while we read the other.
     let errorFile = FileManager.default.temporaryDirectory.appendingPathComponent("miaudit-stderr-\(UUID().uuidString)")
-    FileManager.default.createFile(atPath: errorFile.path, contents: nil)
+    _ = FileManager.default.createFile(atPath: errorFile.path, contents: nil)
     defer { try? FileManager.default.removeItem(at: errorFile) }
     let output = Pipe()
     let error = try FileHandle(forWritingTo: errorFile)
