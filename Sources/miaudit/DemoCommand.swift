@@ -35,6 +35,10 @@ struct DemoCommand: ParsableCommand {
             let auditSpec = try options.loadSpec(spec)
             let store = try options.openStore()
             let steps = try RemediationRun.run(auditSpec, options: options, key: key, store: store, models: output)
+            // Pages of an earlier run with more steps would describe a chain this run did not make.
+            let stale = ((try? FileManager.default.contentsOfDirectory(atPath: output)) ?? [])
+                .filter { $0.hasPrefix("step") && $0.hasSuffix(".html") }
+            for name in stale { try? FileManager.default.removeItem(atPath: (output as NSString).appendingPathComponent(name)) }
             var pages: [String] = []
             for step in steps {
                 let action = step.report.remediation?.action ?? "audit"
