@@ -102,6 +102,20 @@ import Testing
         }
         #expect((adapterReport["models"] as? [String: Any]).flatMap { $0["target"] as? [String: Any] }?["kind"] as? String == "native")
 
+        // An interval that straddles a fixed bound is inconclusive: exit 2 when the spec does not
+        // count it as failing, 1 under the default policy.
+        let measured = try #require(((report["metrics"] as? [String: Any])?["ulira.online.auc"] as? [String: Any])?["value"] as? Double)
+        let straddling = "    - {metric: ulira.online.auc, at_most: \(measured)}"
+        for (fails, status) in [(false, Int32(2)), (true, Int32(1))] {
+            let text = try String(contentsOfFile: try writeSpec("small-inconclusive", method: "none", in: directory, rules: straddling),
+                                  encoding: .utf8) + "  inconclusive_fails: \(fails)\n"
+            let path = directory.appendingPathComponent("inconclusive-\(fails).yaml").path
+            try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+            let result = try runMiaudit(["audit", path, "--db", db, "--key", key, "--threads", "1"])
+            #expect(result.status == status, "\(result.standardError)")
+            #expect(result.standardOutput.contains("verdict: INCONCLUSIVE (exit \(status))"), "\(result.standardOutput)")
+        }
+
         let verify = try runMiaudit(["report", "verify", "--all", "--db", db, "--trusted-key", key + ".pub"])
         #expect(verify.status == 0, "\(verify.standardOutput)")
 
