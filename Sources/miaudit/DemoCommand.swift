@@ -16,7 +16,8 @@ struct DemoCommand: ParsableCommand {
             step 3, if needed, retrains. Each step is a signed report in --db; each is exported as HTML beside \
             the models in --output, and the chain is verified with the key's public half. The signing key is \
             created when missing. Shadows and gold models are cached in audits/cache, so a second run takes \
-            seconds per step instead of minutes. Exit status 0 when every step ran and the chain verifies,             whatever the verdicts (they are the demo's findings); use miaudit remediate or audit to gate a release.
+            seconds per step instead of minutes. Exit status 0 when every step ran and the chain verifies, \
+            whatever the verdicts (they are the demo's findings); use miaudit remediate or audit to gate a release.
             """)
 
     @Option(name: .long, help: ArgumentHelp("The audit spec of the fake deletion.", valueName: "file"))
@@ -39,15 +40,16 @@ struct DemoCommand: ParsableCommand {
             let stale = ((try? FileManager.default.contentsOfDirectory(atPath: output)) ?? [])
                 .filter { $0.hasPrefix("step") && $0.hasSuffix(".html") }
             for name in stale { try? FileManager.default.removeItem(atPath: (output as NSString).appendingPathComponent(name)) }
+            let verification = try store.verifyAll(trustedKeys: [key.verifyingKey])
+            let checked = verification.isValid ? ExportVerification(trustedKey: key.verifyingKey, checkedAt: Date()) : nil
             var pages: [String] = []
             for step in steps {
                 let action = step.report.remediation?.action ?? "audit"
                 let page = (output as NSString).appendingPathComponent("step\(step.report.remediation?.step ?? 0)-\(action).html")
-                try ExportReportCommand.render(step.stored, format: .html, db: options.db)
+                try ExportReportCommand.render(step.stored, format: .html, db: options.db, verification: checked)
                     .write(to: URL(fileURLWithPath: page), options: .atomic)
                 pages.append(page)
             }
-            let verification = try store.verifyAll(trustedKeys: [key.verifyingKey])
             print("")
             for line in AuditSummary.steps(steps) { print(line) }
             print("")

@@ -150,7 +150,14 @@ struct ExportReportCommand: ParsableCommand {
         commandName: "export",
         abstract: "Write a stored audit report as HTML, Markdown, JSON or JUnit XML.",
         discussion: """
-            html: one self-contained page (inline CSS and SVG, no scripts): verdict, gate rules, every attack             with intervals and nulls, ROC curves (linear and log-log), score histograms of D_f vs D_h under the             audited, original and gold models, utility, provenance and the signer's key fingerprint. md: the             same tables in Markdown. json: the signed payload bytes exactly as stored (their SHA-256 is the             report's digest). junit: one test case per gate rule, for CI systems. Export does not verify the             signature: run miaudit report verify ID --trusted-key KEY.pub for that.
+            html: one self-contained page (inline CSS and SVG, no scripts): verdict, gate rules, every attack \
+            with intervals and nulls, ROC curves (linear and log-log), score histograms of D_f vs D_h under the \
+            audited, original and gold models, utility, provenance and the signer's key fingerprint. md: the \
+            same tables in Markdown. json: the signed payload bytes exactly as stored (their SHA-256 is the \
+            report's digest). junit: one test case per gate rule, for CI systems. With --trusted-key, the \
+            report is verified first (signature by a trusted key, digest, link to the previous report): a \
+            report that fails is not exported (exit 1), and the HTML and Markdown say it was verified. \
+            Without it the page says the export did not check the signature.
             """)
 
     @Argument(help: "The report id (see miaudit report list).")
@@ -159,27 +166,44 @@ struct ExportReportCommand: ParsableCommand {
     var format: ExportFormat
     @Option(name: .long, help: ArgumentHelp("The file to write (replaced atomically).", valueName: "file"))
     var out: String
+    @Option(name: .customLong("trusted-key"), help: ArgumentHelp("Verify the report against this public key (NAME.pub) before exporting; repeat for several.", valueName: "file"))
+    var trustedKeys: [String] = []
     @OptionGroup var store: StoreOptions
 
     func run() throws {
+        var verified = true
         try reportingErrors {
             try checkWritableDestination(out)
+            let keys = try trustedKeys.map { try VerifyingKey.load(from: URL(fileURLWithPath: $0)) }
             let opened = try store.openExisting()
             guard let stored = try opened.report(id: id) else { throw ReportStoreError.noSuchReport(path: store.db, id: id) }
-            let bytes = try Self.render(stored, format: format, db: store.db)
+            var verification: ExportVerification?
+            if !keys.isEmpty {
+                let result = try opened.verify(id: id, trustedKeys: keys)
+                guard result.isValid, let key = keys.first(where: { $0.keyID == stored.keyID }) else {
+                    for problem in result.problems { print(problem.description) }
+                    print("report \(id) in \(store.db) does not verify against the trusted keys; nothing exported")
+                    verified = false
+                    return
+                }
+                verification = ExportVerification(trustedKey: key, checkedAt: Date())
+            }
+            let bytes = try Self.render(stored, format: format, db: store.db, verification: verification)
             do {
                 try bytes.write(to: URL(fileURLWithPath: out), options: .atomic)
             } catch {
                 throw OutputError(description: "\(out): cannot write (\(error.localizedDescription)); check the directory.", exitStatus: .ioError)
             }
-            print("wrote report \(id) as \(format.rawValue) to \(out)")
+            print("wrote report \(id) as \(format.rawValue) to \(out)" + (verification == nil ? "" : " (verified first)"))
         }
+        if !verified { throw ExitCode(1) }
     }
 
-    static func render(_ stored: SignedReport, format: ExportFormat, db: String) throws -> Data {
+    static func render(_ stored: SignedReport, format: ExportFormat, db: String,
+                       verification: ExportVerification? = nil) throws -> Data {
         if format == .json { return stored.payload }
-        let exported = ExportedReport(report: try AuditReportStore.decode(stored, store: db), id: stored.id, digest: stored.digest,
-                                      keyID: stored.keyID, publicKey: stored.publicKey, createdAt: stored.createdAt)
+        var exported = ExportedReport(report: try AuditReportStore.decode(stored, store: db), stored: stored)
+        exported.verification = verification
         switch format {
         case .html: return Data(ReportExport.html(exported).utf8)
         case .md: return Data(ReportExport.markdown(exported).utf8)

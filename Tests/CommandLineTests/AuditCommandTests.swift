@@ -127,6 +127,24 @@ import Testing
         }
         let html = try String(contentsOfFile: directory.appendingPathComponent("report.html").path, encoding: .utf8)
         #expect(html.contains("<svg") && !html.contains("<script") && html.contains("small-none"))
+        #expect(html.contains("This export does not check the signature"))
+
+        // With --trusted-key the report is verified before it is exported, and the page says so;
+        // against a key that did not sign it nothing is written.
+        let verifiedPage = directory.appendingPathComponent("verified.html").path
+        let verifiedExport = try runMiaudit(["report", "export", "1", "--db", db, "--format", "html", "--out", verifiedPage,
+                                             "--trusted-key", key + ".pub"])
+        #expect(verifiedExport.status == 0, "\(verifiedExport.standardError)")
+        let verifiedHTML = try String(contentsOfFile: verifiedPage, encoding: .utf8)
+        #expect(verifiedHTML.contains("Verified when exported") && !verifiedHTML.contains("This export does not check the signature"))
+        let otherKey = directory.appendingPathComponent("keys/other").path
+        #expect(try runMiaudit(["keys", "generate", "--out", otherKey]).status == 0)
+        let refusedPage = directory.appendingPathComponent("refused.html").path
+        let refused = try runMiaudit(["report", "export", "1", "--db", db, "--format", "html", "--out", refusedPage,
+                                      "--trusted-key", otherKey + ".pub"])
+        #expect(refused.status == 1, "\(refused.standardOutput)")
+        #expect(refused.standardOutput.contains("nothing exported"))
+        #expect(!FileManager.default.fileExists(atPath: refusedPage))
         let markdown = try String(contentsOfFile: directory.appendingPathComponent("report.md").path, encoding: .utf8)
         #expect(markdown.contains("| ") && markdown.contains("small-none"))
         let junit = try Data(contentsOf: directory.appendingPathComponent("report.junit"))

@@ -24,8 +24,14 @@ extension ReportContent {
         if report.signerKeyID != r.keyID {
             blocks.append(.note("The payload names signer \(report.signerKeyID) but the store recorded \(r.keyID); verify the store.", .fail))
         }
-        blocks.append(.paragraph("This export does not check the signature: verify the store against a public key you trust and "
-            + "compare that key's fingerprint with the one above."))
+        if let check = r.verification {
+            blocks.append(.note("Verified when exported (\(ExportFormat.utc(check.checkedAt))): the signature is by the trusted key with "
+                + "fingerprint \(check.trustedKeyFingerprint), the payload digest matches its bytes, and the link to the previous "
+                + "report holds. Anyone can repeat the check with miaudit report verify \(r.id) --trusted-key KEY.pub.", .pass))
+        } else {
+            blocks.append(.paragraph("This export does not check the signature: verify the store against a public key you trust and "
+                + "compare that key's fingerprint with the one above."))
+        }
         blocks.append(.heading("Environment"))
         if report.environment.isEmpty {
             blocks.append(.paragraph("Not recorded."))

@@ -14,7 +14,7 @@ enum ReportContent {
         return ExportDocument(
             title: report.auditName, outcome: report.gate.outcome,
             verdictSentence: verdictSentence(report.gate),
-            subtitle: "Report #\(r.id) · audit finished \(report.createdAt) · signed by \(r.keyID)",
+            subtitle: "Report #\(r.id) · audit finished \(report.createdAt) · signed by \(r.keyID)\(r.verification == nil ? "" : " (verified at export)")",
             sections: sections)
     }
 

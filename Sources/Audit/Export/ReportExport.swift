@@ -16,6 +16,9 @@ public struct ExportedReport: Equatable, Sendable {
     public var publicKey: Data
     /// When the store received the report (UTC).
     public var createdAt: Date
+    /// Set when the exporter verified the report against a key the reader trusts; nil when the
+    /// export did not check (the page then says so).
+    public var verification: ExportVerification?
 
     /// A report with its store metadata.
     public init(report: AuditReport, id: Int64, digest: String, keyID: String, publicKey: Data, createdAt: Date) {
@@ -36,6 +39,25 @@ public struct ExportedReport: Equatable, Sendable {
     /// SHA-256 (hex) of `publicKey` in blocks of 4 hex digits: what a reader compares with the
     /// fingerprint of the key they trust.
     public var keyFingerprint: String { ExportFormat.fingerprint(publicKey: publicKey) }
+}
+
+/// A check made when the report was exported: its signature is by a trusted key, its digest
+/// matches its bytes, and its link to the report before it holds.
+public struct ExportVerification: Equatable, Sendable {
+    /// The fingerprint of the trusted public key the signature checked against.
+    public var trustedKeyFingerprint: String
+    /// When the check ran (UTC).
+    public var checkedAt: Date
+
+    public init(trustedKeyFingerprint: String, checkedAt: Date) {
+        self.trustedKeyFingerprint = trustedKeyFingerprint
+        self.checkedAt = checkedAt
+    }
+
+    /// A check against `trustedKey`, made at `checkedAt`.
+    public init(trustedKey: VerifyingKey, checkedAt: Date) {
+        self.init(trustedKeyFingerprint: ExportFormat.fingerprint(publicKey: trustedKey.rawRepresentation), checkedAt: checkedAt)
+    }
 }
 
 /// Renders a signed audit report for people and CI systems (SPEC §8, exports).
