@@ -52,7 +52,7 @@ extension GateRule {
             }
             let s = NullSummary(values: null.values, audited: v)
             summary = s
-            let context = " (\(formatNumber(s.auditedPercentile))th percentile of \(s.size) gold models)"
+            let context = " (at percentile \(String(format: "%.1f", s.auditedPercentile)) of \(s.size) gold models)"
             if direction == .atMost {
                 outcome = v <= s.percentile95 ? .pass : lo > s.maximum ? .fail : .inconclusive
                 switch outcome {

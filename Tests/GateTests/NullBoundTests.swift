@@ -25,7 +25,7 @@ import Testing
         #expect(result.null?.size == 8)
         #expect(result.null?.auditedPercentile == 56.25)
         #expect(result.explanation == "ulira.online.auc = 0.52 [0.48, 0.56] is at or below the null's 95th percentile 0.5825 "
-            + "(56.25th percentile of 8 gold models): pass.")
+            + "(at percentile 56.2 of 8 gold models): pass.")
         let p95 = NullSummary(values: nullValues, audited: 0).percentile95
         #expect(try atMost.evaluate(measured(p95, p95 - 0.05, p95 + 0.05, null: true)).outcome == .pass)
         // The value decides a pass even when the interval reaches past the null's maximum.
@@ -36,7 +36,7 @@ import Testing
         let result = try atMost.evaluate(measured(0.59, 0.55, 0.63, null: true))
         #expect(result.outcome == .inconclusive)
         #expect(result.explanation.hasSuffix("is above the null's 95th percentile 0.5825 but not wholly above its maximum 0.6 "
-            + "(87.5th percentile of 8 gold models): inconclusive."))
+            + "(at percentile 87.5 of 8 gold models): inconclusive."))
         // Above the maximum, but the interval reaches down to it.
         #expect(try atMost.evaluate(measured(0.63, 0.6, 0.66, null: true)).outcome == .inconclusive)
         #expect(try atMost.evaluate(measured(0.63, 0.55, 0.7, null: true)).outcome == .inconclusive)
@@ -60,7 +60,7 @@ import Testing
         #expect(try atLeast.evaluate(measured(0.5, 0.3, 0.6, null: true)).outcome == .pass)
         let result = try atLeast.evaluate(measured(0.5, null: true))
         #expect(result.explanation == "forget_quality.median_pvalue = 0.5 [0.5, 0.5] is at or above the null's 5th percentile 0.477 "
-            + "(31.25th percentile of 8 gold models): pass.")
+            + "(at percentile 31.2 of 8 gold models): pass.")
     }
 
     @Test func atLeastIsInconclusiveBetweenTheMinimumAndThe5thPercentile() throws {

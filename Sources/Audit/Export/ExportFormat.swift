@@ -38,7 +38,7 @@ enum ExportFormat {
     /// A percentile as `87.5th`; "n/a" when not finite.
     static func percentile(_ value: Double) -> String {
         guard value.isFinite else { return notAvailable }
-        return fixed(value, digits: 1) + "th"
+        return fixed(value, digits: 1)
     }
 
     /// A metric in the unit its name implies: p-values (names containing `pvalue`) with `%.3g`,

@@ -44,8 +44,8 @@ extension ReportContent {
             let thresholds = rule.direction == .atMost
                 ? "95th percentile \(f(null.percentile95)), max \(f(null.maximum))"
                 : "5th percentile \(f(null.percentile5)), min \(f(null.minimum))"
-            return "\(symbol) null: \(thresholds); \(null.size) gold models; audited at the "
-                + "\(ExportFormat.percentile(null.auditedPercentile)) percentile"
+            return "\(symbol) null: \(thresholds); \(null.size) gold models; audited at percentile "
+                + ExportFormat.percentile(null.auditedPercentile)
         }
     }
 
@@ -56,7 +56,7 @@ extension ReportContent {
             guard let metric = metrics[name] else { return nil }
             let null = metric.null.map { s in
                 "95th pct \(ExportFormat.metric(s.percentile95, name: name)), max \(ExportFormat.metric(s.maximum, name: name)), "
-                    + "n = \(s.size); audited at \(ExportFormat.percentile(s.auditedPercentile))"
+                    + "n = \(s.size); audited at percentile \(ExportFormat.percentile(s.auditedPercentile))"
             } ?? "—"
             return [.code(name), ExportCell(ExportFormat.metric(metric.value, interval: metric.interval, name: name)), ExportCell(null)]
         }
