@@ -10,8 +10,9 @@ import Stats
 import Unlearning
 
 /// The metrics an audit measured, by the names gate rules use (`AuditMetricNames.all`).
-enum AuditMetrics {
-    static func measure(shadowAudit: ShadowAuditResult?, svm: SVMAttackResult?, utility: UtilityComparison) -> [String: MeasuredMetric] {
+public enum AuditMetrics {
+    /// Every metric the results support, by gate name; non-finite values are left out.
+    public static func measure(shadowAudit: ShadowAuditResult?, svm: SVMAttackResult?, utility: UtilityComparison) -> [String: MeasuredMetric] {
         var metrics: [String: MeasuredMetric] = [:]
         let nulls = shadowAudit?.nulls ?? [:]
         if let ulira = shadowAudit?.ulira {

@@ -102,11 +102,8 @@ public enum AuditRunner {
                                               forget: splits.pool.forget, retain: splits.retain, validation: splits.validation,
                                               holdout: splits.pool.holdout)
         }
-        func utility(_ adapter: any ModelAdapter) throws -> ModelUtility {
-            try ModelUtility.measure(adapter, dataSet: dataSet, test: splits.test, forget: splits.pool.forget, retain: splits.retain,
-                                     holdout: splits.pool.holdout)
-        }
-        let comparison = UtilityComparison(audited: try utility(target.adapter), original: try utility(originalAdapter))
+        let comparison = UtilityComparison(audited: try splits.utility(target.adapter, dataSet),
+                                           original: try splits.utility(originalAdapter, dataSet))
         let measured = AuditMetrics.measure(shadowAudit: shadowAudit, svm: svm, utility: comparison)
         let verdict = try spec.gate.policy.evaluate(spec.gate.rules, on: measured)
         var histograms: ScoreHistograms?
@@ -147,14 +144,16 @@ extension AuditSpec {
 }
 
 /// The rows of each role.
-struct AuditSplits {
-    let train: [Int]
-    let pool: AttackPool
-    let retain: [Int]
-    let validation: [Int]
-    let test: [Int]
+public struct AuditSplits {
+    public let train: [Int]
+    public let pool: AttackPool
+    public let retain: [Int]
+    public let validation: [Int]
+    public let test: [Int]
 
-    init(_ names: AuditSplitNames, dataSet: PairDataSet) throws {
+    /// The rows of each role under `names`.
+    /// - Throws: `AuditError` naming the role and the data set's splits when one is missing.
+    public init(_ names: AuditSplitNames = AuditSplitNames(), dataSet: PairDataSet) throws {
         func rows(_ name: String, role: String) throws -> [Int] {
             guard dataSet.splits[name] != nil else {
                 let known = dataSet.splits.keys.sorted().joined(separator: ", ")
@@ -167,6 +166,11 @@ struct AuditSplits {
         retain = try rows(names.retain, role: "retain")
         validation = try rows(names.validation, role: "validation")
         test = try rows(names.test, role: "test")
+    }
+
+    /// SPEC §5.6 utility of `adapter` on these splits.
+    public func utility(_ adapter: any ModelAdapter, _ dataSet: PairDataSet) throws -> ModelUtility {
+        try ModelUtility.measure(adapter, dataSet: dataSet, test: test, forget: pool.forget, retain: retain, holdout: pool.holdout)
     }
 
     var counts: [String: Int] {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Audit
 import AuditData
 import Foundation
 import Gate
@@ -21,7 +22,7 @@ struct MethodTrial: Codable {
     let ulira: AttackMetrics
     let umia: UMIAResult
     let umiaCrossValidated: UMIAResult
-    /// The gate of `ResultsCommand.rules` on this model, with null-calibrated attack bounds.
+    /// SPEC §8's default gate on this model, with null-calibrated attack bounds.
     let gate: GateVerdict
 
     enum CodingKeys: String, CodingKey {
@@ -81,7 +82,7 @@ struct ResultsCommand: ParsableCommand {
             let chosen = try names.map { try UnlearningMethods.named($0) }
             let ablations = ablation ? Self.ablations() : []
             let (model, recipe) = try originalModel(dataSet: dataSet, data: data, threads: threads)
-            let splits = try ExperimentSplits(dataSet)
+            let splits = try AuditSplits(dataSet: dataSet)
             let originalAdapter = NativeAdapter(model: model, modelID: "original", digest: "")
             var bankSettings = ModelBankSettings()
             bankSettings.collapseAccuracy = collapseAccuracy
@@ -113,10 +114,11 @@ struct ResultsCommand: ParsableCommand {
                     let svm = try SVMMembershipAttack.run(dataSet: dataSet, reference: originalAdapter, audited: target,
                                                           forget: splits.pool.forget, retain: splits.retain,
                                                           validation: splits.validation, holdout: splits.pool.holdout)
-                    trials.append(MethodTrial(method: method.name, seed: seed, seconds: elapsed,
-                                              utility: try splits.utility(target, dataSet), svm: svm,
+                    let utility = try splits.utility(target, dataSet)
+                    trials.append(MethodTrial(method: method.name, seed: seed, seconds: elapsed, utility: utility, svm: svm,
                                               forgetQuality: audit.forgetQuality!, ulira: audit.ulira!.online, umia: audit.umia!,
-                                              umiaCrossValidated: audit.umiaCrossValidated!, gate: try Self.gate(audit)))
+                                              umiaCrossValidated: audit.umiaCrossValidated!,
+                                              gate: try Self.gate(audit, svm: svm, utility: UtilityComparison(audited: utility, original: originalUtility))))
                 }
             }
             let ablationNames = Set(ablations.map(\.name))
@@ -134,25 +136,10 @@ struct ResultsCommand: ParsableCommand {
         }
     }
 
-    /// The rules the comparison gates on (SPEC §8's examples): every attack AUC at most its
-    /// null-calibrated bound, forget quality's median p at least 0.05; inconclusive fails.
-    static let rules = [
-        GateRule(metric: "ulira.online.auc", .atMost, .null),
-        GateRule(metric: "umia.shadow.auc", .atMost, .null),
-        GateRule(metric: "umia.cross_validated.auc", .atMost, .null),
-        GateRule(metric: "forget_quality.median_pvalue", .atLeast, .fixed(0.05)),
-    ]
-
-    static func gate(_ audit: ShadowAuditResult) throws -> GateVerdict {
-        let metrics: [String: MeasuredMetric] = [
-            "ulira.online.auc": MeasuredMetric(auc: audit.ulira!.online, null: audit.nulls["ulira.online.auc"]),
-            "umia.shadow.auc": MeasuredMetric(auc: audit.umia!.metrics, null: audit.nulls["umia.shadow.auc"]),
-            "umia.cross_validated.auc": MeasuredMetric(auc: audit.umiaCrossValidated!.metrics,
-                                                       null: audit.nulls["umia.cross_validated.auc"]),
-            "forget_quality.median_pvalue": MeasuredMetric(value: audit.forgetQuality!.medianPValue,
-                                                           null: audit.nulls["forget_quality.median_pvalue"]),
-        ]
-        return try GatePolicy().evaluate(rules, on: metrics)
+    /// The gate of a trial: SPEC §8's default rules (`AuditMetricNames.defaultRules`) under the
+    /// default policy, on the metrics an audit would measure.
+    static func gate(_ audit: ShadowAuditResult, svm: SVMAttackResult, utility: UtilityComparison) throws -> GateVerdict {
+        try GatePolicy().evaluate(AuditMetricNames.defaultRules, on: AuditMetrics.measure(shadowAudit: audit, svm: svm, utility: utility))
     }
 
     /// The published MultiDelete with one loss term switched off at a time.
@@ -192,24 +179,5 @@ struct ResultsCommand: ParsableCommand {
             throw OutputError(description: "\(path): cannot write (\(error.localizedDescription)); check that the directory is writable.")
                 .withStatus(.ioError)
         }
-    }
-}
-
-/// The splits every comparison uses.
-struct ExperimentSplits {
-    let pool: AttackPool
-    let retain: [Int]
-    let validation: [Int]
-    let test: [Int]
-
-    init(_ dataSet: PairDataSet) throws {
-        pool = try AttackPool(forget: try dataSet.indices(ofSplit: "forget"), holdout: try dataSet.indices(ofSplit: "holdout"))
-        retain = try dataSet.indices(ofSplit: "retain")
-        validation = try dataSet.indices(ofSplit: "validation")
-        test = try dataSet.indices(ofSplit: "test")
-    }
-
-    func utility(_ adapter: any ModelAdapter, _ dataSet: PairDataSet) throws -> ModelUtility {
-        try ModelUtility.measure(adapter, dataSet: dataSet, test: test, forget: pool.forget, retain: retain, holdout: pool.holdout)
     }
 }

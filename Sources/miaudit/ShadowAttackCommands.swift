@@ -53,8 +53,7 @@ struct ShadowAttackOptions: ParsableArguments {
 
     /// The original model's training recipe, from the metadata `miaudit train` writes.
     static func recipe(of path: String, metadata: [String: String]) throws -> TrainingRecipe {
-        guard let json = metadata[TrainingProvenance.key],
-              let provenance = try? JSONDecoder().decode(TrainingProvenance.self, from: Data(json.utf8)) else {
+        guard let provenance = TrainingProvenance.from(metadata: metadata) else {
             throw UsageError(description: "\(path): the model has no \"\(TrainingProvenance.key)\" metadata, so its training recipe is unknown; give the original model as written by miaudit train or miaudit demo")
         }
         return provenance.recipe
