@@ -37,6 +37,18 @@ struct AuditRunOptionGroup: ParsableArguments {
         try AuditSpec.load(from: URL(fileURLWithPath: path))
     }
 
+    /// What `audit` and `remediate` do first: apply the thread count, read the spec, load the key
+    /// and open the store, in that order (a bad spec or a missing key stops before a store is
+    /// created), then name the run on standard error.
+    func prepare(_ spec: String, command: String) throws -> (spec: AuditSpec, key: SigningKey, store: SignedReportStore) {
+        let threads = threadOptions.apply()
+        let auditSpec = try loadSpec(spec)
+        let key = try signingKey()
+        let store = try openStore()
+        FileHandle.standardError.write(Data("\(command) \(auditSpec.name): \(threads) thread(s)\n".utf8))
+        return (auditSpec, key, store)
+    }
+
     var runOptions: AuditRunOptions { AuditRunOptions(toolVersion: ToolInfo.version, environment: ToolInfo.environment) }
 }
 
@@ -66,14 +78,10 @@ struct AuditCommand: ParsableCommand {
     func run() throws {
         var exitCode: Int32 = 0
         try reportingErrors {
-            let threads = options.threadOptions.apply()
-            let auditSpec = try options.loadSpec(spec)
-            let key = try options.signingKey()
-            let store = try options.openStore()
+            let (auditSpec, key, store) = try options.prepare(spec, command: "audit")
             if let targetOut { try checkWritableDestination(targetOut) }
             var runOptions = options.runOptions
             runOptions.targetOutput = targetOut.map { URL(fileURLWithPath: $0) }
-            FileHandle.standardError.write(Data("audit \(auditSpec.name): \(threads) thread(s)\n".utf8))
             let view = AuditProgressView()
             let report = try AuditRunner.run(auditSpec, options: runOptions, progress: view.update)
             view.finish()
@@ -114,11 +122,7 @@ struct RemediateCommand: ParsableCommand {
     func run() throws {
         var exitCode: Int32 = 0
         try reportingErrors {
-            let threads = options.threadOptions.apply()
-            let auditSpec = try options.loadSpec(spec)
-            let key = try options.signingKey()
-            let store = try options.openStore()
-            FileHandle.standardError.write(Data("remediate \(auditSpec.name): \(threads) thread(s)\n".utf8))
+            let (auditSpec, key, store) = try options.prepare(spec, command: "remediate")
             let steps = try RemediationRun.run(auditSpec, options: options, key: key, store: store, models: models)
             if options.format == .json {
                 print("[" + steps.map { String(decoding: $0.stored.payload, as: UTF8.self) }.joined(separator: ",") + "]")
