@@ -12,56 +12,19 @@ Usage: swift build -c release && python3 benchmarks/ks_vs_scipy.py [--n 5000] [-
 """
 import argparse
 import json
-import os
 import platform
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
 import scipy
 from scipy.stats import ks_2samp
 
+from peer_timing import foreign_cores, time_calls
+
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def proc_busy():
-    with open("/proc/stat") as f:
-        vals = [int(v) for v in f.readline().split()[1:]]
-    return sum(vals[:8]) - (vals[3] + vals[4])
-
-
-def foreign_cores(run):
-    """Runs run(); returns (its result, CPU cores other processes used meanwhile)."""
-    hz = os.sysconf("SC_CLK_TCK")
-    b0, t0 = proc_busy(), os.times()
-    w0 = time.perf_counter()
-    result = run()
-    wall = time.perf_counter() - w0
-    t1 = os.times()
-    own = (t1.user + t1.system + t1.children_user + t1.children_system) - (t0.user + t0.system + t0.children_user + t0.children_system)
-    return result, max(0.0, ((proc_busy() - b0) / hz - own) / wall)
-
-
-def time_scipy(x, y, method, repeats):
-    ks_2samp(x, y, method=method)
-    reps = 1
-    while True:
-        t0 = time.perf_counter()
-        for _ in range(reps):
-            ks_2samp(x, y, method=method)
-        if time.perf_counter() - t0 >= 0.1:
-            break
-        reps *= 2
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        for _ in range(reps):
-            ks_2samp(x, y, method=method)
-        times.append((time.perf_counter() - t0) / reps)
-    return {"seconds": times, "min": min(times), "median": float(np.median(times)), "inner_reps": reps}
 
 
 def main():
@@ -80,7 +43,7 @@ def main():
     y = rng.normal(args.shift, 1.0, args.n).round(6)
     reference = ks_2samp(x, y, method=args.method)
 
-    scipy_timing, scipy_foreign = foreign_cores(lambda: time_scipy(x, y, args.method, args.repeats))
+    scipy_timing, scipy_foreign = foreign_cores(lambda: time_calls(lambda: ks_2samp(x, y, method=args.method), args.repeats))
     rows = {"scipy": {**scipy_timing, "foreign_cores": scipy_foreign, "version": scipy.__version__,
                       "statistic": float(reference.statistic), "pvalue": float(reference.pvalue)}}
 

@@ -20,33 +20,16 @@ import platform
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
 from scipy.special import log_ndtr
 
+from peer_timing import foreign_cores, time_calls
+
 ROOT = Path(__file__).resolve().parent.parent
 LOG_SQRT_2PI = np.log(np.sqrt(2 * np.pi))
 VARIANCES = ("per-example", "pooled")
-
-
-def proc_busy():
-    with open("/proc/stat") as f:
-        vals = [int(v) for v in f.readline().split()[1:]]
-    return sum(vals[:8]) - (vals[3] + vals[4])
-
-
-def foreign_cores(run):
-    """Runs run(); returns (its result, CPU cores other processes used meanwhile)."""
-    hz = os.sysconf("SC_CLK_TCK")
-    b0, t0 = proc_busy(), os.times()
-    w0 = time.perf_counter()
-    result = run()
-    wall = time.perf_counter() - w0
-    t1 = os.times()
-    own = (t1.user + t1.system + t1.children_user + t1.children_system) - (t0.user + t0.system + t0.children_user + t0.children_system)
-    return result, max(0.0, ((proc_busy() - b0) / hz - own) / wall)
 
 
 def make_inputs(shadows, examples, seed):
@@ -95,25 +78,6 @@ def ulira_numpy(phi, keep, target, variance, floor=1e-12):
     return log_density(target, mu_in, sd_in) - log_density(target, mu_out, sd_out), offline
 
 
-def time_numpy(phi, keep, target, variance, repeats):
-    ulira_numpy(phi, keep, target, variance)
-    reps = 1
-    while True:
-        t0 = time.perf_counter()
-        for _ in range(reps):
-            ulira_numpy(phi, keep, target, variance)
-        if time.perf_counter() - t0 >= 0.1:
-            break
-        reps *= 2
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        for _ in range(reps):
-            ulira_numpy(phi, keep, target, variance)
-        times.append((time.perf_counter() - t0) / reps)
-    return {"seconds": times, "min": min(times), "median": float(np.median(times)), "inner_reps": reps}
-
-
 def max_relative_error(a, b):
     """max |a - b| / max(|b|, 1): relative, except near 0 where an online score is the difference of
     two log densities of order 1 and a plain relative error would measure their cancellation."""
@@ -135,7 +99,7 @@ def main():
     phi, keep, target = make_inputs(args.shadows, args.examples, args.seed)
     rows = {}
     for variance in VARIANCES:
-        timing, foreign = foreign_cores(lambda: time_numpy(phi, keep, target, variance, args.repeats))
+        timing, foreign = foreign_cores(lambda: time_calls(lambda: ulira_numpy(phi, keep, target, variance), args.repeats))
         rows[f"numpy {variance}"] = {**timing, "foreign_cores": foreign}
 
     miaudit = None

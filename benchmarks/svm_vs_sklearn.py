@@ -20,7 +20,6 @@ import os
 import platform
 import subprocess
 import tempfile
-import time
 import warnings
 from pathlib import Path
 
@@ -28,28 +27,12 @@ import numpy as np
 import sklearn
 from sklearn.svm import SVC
 
+from peer_timing import foreign_cores, time_calls
+
 ROOT = Path(__file__).resolve().parent.parent
 # scikit-learn 1.9 deprecates SVC(probability=True) for CalibratedClassifierCV; the libsvm Platt fit is
 # the peer here, so keep using it while it exists.
 warnings.filterwarnings("ignore", message="The `probability` parameter was deprecated", category=FutureWarning)
-
-
-def proc_busy():
-    with open("/proc/stat") as f:
-        vals = [int(v) for v in f.readline().split()[1:]]
-    return sum(vals[:8]) - (vals[3] + vals[4])
-
-
-def foreign_cores(run):
-    """Runs run(); returns (its result, CPU cores other processes used meanwhile)."""
-    hz = os.sysconf("SC_CLK_TCK")
-    b0, t0 = proc_busy(), os.times()
-    w0 = time.perf_counter()
-    result = run()
-    wall = time.perf_counter() - w0
-    t1 = os.times()
-    own = (t1.user + t1.system + t1.children_user + t1.children_system) - (t0.user + t0.system + t0.children_user + t0.children_system)
-    return result, max(0.0, ((proc_busy() - b0) / hz - own) / wall)
 
 
 def make_data(rows, features, shift, rng):
@@ -57,26 +40,6 @@ def make_data(rows, features, shift, rng):
     labels = (rng.random(rows) < 0.5).astype(np.int64)
     x = rng.standard_normal((rows, features)) + shift * labels[:, None]
     return x, labels
-
-
-def time_calls(body, repeats):
-    """Warm-up, then `repeats` timings of a loop of calls lasting >= 0.1 s; seconds per call."""
-    body()
-    reps = 1
-    while True:
-        t0 = time.perf_counter()
-        for _ in range(reps):
-            body()
-        if time.perf_counter() - t0 >= 0.1:
-            break
-        reps *= 2
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        for _ in range(reps):
-            body()
-        times.append((time.perf_counter() - t0) / reps)
-    return {"seconds": times, "min": min(times), "median": float(np.median(times)), "inner_reps": reps}
 
 
 def sklearn_svc(x, y, seed):
