@@ -52,14 +52,16 @@ let package = Package(
         .testTarget(name: "NumericCoreTests", dependencies: ["NumericCore"]),
         // Finite-difference gradient checks, shared by the numeric test targets (not a product).
         .target(name: "GradientChecking", dependencies: ["NumericCore"], path: "Tests/Shared/GradientChecking"),
+        // The small fixture and the fast recipes of the numeric tests (not a product).
+        .target(name: "SmallFixtureSupport", dependencies: ["AuditData", "MatchingTask"], path: "Tests/Shared/SmallFixtureSupport"),
         .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "NumericCore", "GradientChecking"]),
         .testTarget(name: "AuditDataTests", dependencies: ["AuditData", "NumericCore"]),
-        .testTarget(name: "MatchingTaskTests", dependencies: ["MatchingTask", "NeuralNet", "AuditData", "NumericCore"]),
+        .testTarget(name: "MatchingTaskTests", dependencies: ["MatchingTask", "NeuralNet", "AuditData", "NumericCore", "SmallFixtureSupport"]),
         .testTarget(name: "ModelAdaptersTests", dependencies: ["ModelAdapters", "AuditData", "NeuralNet", "MatchingTask", "NumericCore"],
                     exclude: ["Fixtures"]),
         .testTarget(name: "MembershipInferenceTests",
                     dependencies: ["MembershipInference", "ModelAdapters", "AuditData", "MatchingTask", "NeuralNet", "NumericCore", "Stats",
-                                   "Unlearning"]),
+                                   "Unlearning", "SmallFixtureSupport"]),
         .testTarget(name: "SVMTests", dependencies: ["SVM"], resources: [.copy("Fixtures")]),
         .testTarget(name: "StatsTests", dependencies: ["Stats", "NumericCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "CommandLineTests", dependencies: ["AuditData", "NeuralNet", .product(name: "GRDB", package: "GRDB.swift")]),
@@ -75,6 +77,7 @@ let package = Package(
             .product(name: "Yams", package: "Yams"),
         ]),
         .testTarget(name: "UnlearningTests",
-                    dependencies: ["Unlearning", "NeuralNet", "MatchingTask", "AuditData", "NumericCore", "Stats", "GradientChecking"]),
+                    dependencies: ["Unlearning", "NeuralNet", "MatchingTask", "AuditData", "NumericCore", "Stats", "GradientChecking",
+                                   "SmallFixtureSupport"]),
     ]
 )

@@ -3,26 +3,13 @@ import Testing
 import AuditData
 import NeuralNet
 import NumericCore
+import SmallFixtureSupport
 @testable import MatchingTask
 
 /// The small emoji-cldr subset bundled for tests.
-func smallFixture() throws -> (PairDataSet, MatchingData) {
-    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    let dataSet = try PairDataSet.load(directory: root.appendingPathComponent("fixtures/emoji-cldr-small"))
-    return (dataSet, MatchingData(images: dataSet.images, texts: dataSet.texts, groups: dataSet.groups))
-}
+func smallFixture() throws -> (PairDataSet, MatchingData) { try SmallFixtureSupport.load() }
 
-func quickRecipe(epochs: Int) -> TrainingRecipe {
-    var recipe = TrainingRecipe()
-    recipe.epochs = epochs
-    recipe.batchSize = 32
-    recipe.learningRate = 3e-3
-    recipe.weightDecay = 0
-    recipe.imageHidden = [64, 32]
-    recipe.textHidden = [64, 32]
-    recipe.fusionHidden = [32]
-    return recipe
-}
+func quickRecipe(epochs: Int) -> TrainingRecipe { SmallFixtureSupport.recipe(epochs: epochs) }
 
 @Suite(.serialized) struct MatchingTrainerTests {
     @Test func sameSeedAndThreadsGiveByteIdenticalModelFiles() throws {

@@ -4,6 +4,7 @@ import MatchingTask
 import ModelAdapters
 import NeuralNet
 import NumericCore
+import SmallFixtureSupport
 import Testing
 import Unlearning
 @testable import MembershipInference
@@ -12,17 +13,8 @@ import Unlearning
 /// set the process-wide BLAS thread count.
 @Suite(.serialized) struct ModelBankTests {
     static func setUp() throws -> (PairDataSet, MatchingData, TrainingRecipe) {
-        let dataSet = try PairDataSet.load(directory: membershipTestsRoot.appendingPathComponent("fixtures/emoji-cldr-small"))
-        let data = MatchingData(images: dataSet.images, texts: dataSet.texts, groups: dataSet.groups)
-        var recipe = TrainingRecipe()
-        recipe.epochs = 3
-        recipe.batchSize = 32
-        recipe.learningRate = 3e-3
-        recipe.weightDecay = 0
-        recipe.imageHidden = [32, 16]
-        recipe.textHidden = [32, 16]
-        recipe.fusionHidden = [16]
-        return (dataSet, data, recipe)
+        let (dataSet, data) = try SmallFixtureSupport.load()
+        return (dataSet, data, SmallFixtureSupport.recipe(epochs: 3, width: 32))
     }
 
     static func temporaryDirectory() -> URL {

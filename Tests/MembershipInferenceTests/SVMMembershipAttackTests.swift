@@ -3,26 +3,15 @@ import Foundation
 import MatchingTask
 import ModelAdapters
 import NeuralNet
+import SmallFixtureSupport
 import Testing
 @testable import MembershipInference
-
-let membershipTestsRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent()
 
 /// libsvm's rand() is process-wide: the attack's tests run one at a time.
 @Suite(.serialized) struct SVMMembershipAttackTests {
     static func setUp() throws -> (PairDataSet, NativeAdapter) {
-        let dataSet = try PairDataSet.load(directory: membershipTestsRoot.appendingPathComponent("fixtures/emoji-cldr-small"))
-        let data = MatchingData(images: dataSet.images, texts: dataSet.texts, groups: dataSet.groups)
-        var recipe = TrainingRecipe()
-        recipe.epochs = 12
-        recipe.batchSize = 32
-        recipe.learningRate = 3e-3
-        recipe.weightDecay = 0
-        recipe.imageHidden = [64, 32]
-        recipe.textHidden = [64, 32]
-        recipe.fusionHidden = [32]
-        let model = MatchingTrainer(recipe: recipe, seed: 2).train(data: data, rows: try dataSet.indices(ofSplit: "train"))
+        let (dataSet, data) = try SmallFixtureSupport.load()
+        let model = MatchingTrainer(recipe: SmallFixtureSupport.recipe(epochs: 12), seed: 2).train(data: data, rows: try dataSet.indices(ofSplit: "train"))
         return (dataSet, NativeAdapter(model: model, modelID: "original", digest: "test"))
     }
 

@@ -4,6 +4,7 @@ import MatchingTask
 import ModelAdapters
 import NeuralNet
 import NumericCore
+import SmallFixtureSupport
 import Stats
 import Testing
 import Unlearning
@@ -165,7 +166,7 @@ final class NaNAdapter: ModelAdapter {
 
 @Suite struct AdapterScoreErrorTests {
     @Test func nanProbabilitiesNameTheModelAndTheExample() throws {
-        let dataSet = try PairDataSet.load(directory: membershipTestsRoot.appendingPathComponent("fixtures/emoji-cldr-small"))
+        let dataSet = try PairDataSet.load(directory: SmallFixtureSupport.directory)
         let pool = try AttackPool(forget: try dataSet.indices(ofSplit: "forget"), holdout: try dataSet.indices(ofSplit: "holdout"))
         let bad = pool.holdout[3]
         #expect { _ = try ShadowAudit.lira(NaNAdapter(badRow: bad), pool: pool, dataSet: dataSet) } throws: {

@@ -3,6 +3,7 @@ import Foundation
 import MatchingTask
 import NeuralNet
 import NumericCore
+import SmallFixtureSupport
 @testable import Unlearning
 
 /// fixtures/emoji-cldr-small with a small model trained on its train split, shared by the tests
@@ -16,18 +17,9 @@ struct SmallFixture: Sendable {
     static let shared = Result { try SmallFixture() }
 
     private init() throws {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent()
-        let dataSet = try PairDataSet.load(directory: root.appendingPathComponent("fixtures/emoji-cldr-small"))
-        data = MatchingData(images: dataSet.images, texts: dataSet.texts, groups: dataSet.groups)
-        var recipe = TrainingRecipe()
-        recipe.epochs = 12
-        recipe.batchSize = 32
-        recipe.learningRate = 3e-3
-        recipe.weightDecay = 0
-        recipe.imageHidden = [64, 32]
-        recipe.textHidden = [64, 32]
-        recipe.fusionHidden = [32]
+        let (dataSet, data) = try SmallFixtureSupport.load()
+        self.data = data
+        let recipe = SmallFixtureSupport.recipe(epochs: 12)
         self.recipe = recipe
         original = MatchingTrainer(recipe: recipe, seed: 2).train(data: data, rows: try dataSet.indices(ofSplit: "train"))
         forget = try dataSet.indices(ofSplit: "forget")

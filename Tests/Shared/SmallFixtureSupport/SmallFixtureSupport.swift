@@ -1,0 +1,33 @@
+import AuditData
+import Foundation
+import MatchingTask
+
+/// The bundled 324-row emoji-cldr subset and the small recipes the numeric tests train on.
+public enum SmallFixtureSupport {
+    /// The repository root, found from this file's path.
+    public static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent()
+
+    /// `fixtures/emoji-cldr-small`.
+    public static var directory: URL { repositoryRoot.appendingPathComponent("fixtures/emoji-cldr-small") }
+
+    /// The data set and its matching data.
+    public static func load() throws -> (PairDataSet, MatchingData) {
+        let dataSet = try PairDataSet.load(directory: directory)
+        return (dataSet, MatchingData(images: dataSet.images, texts: dataSet.texts, groups: dataSet.groups))
+    }
+
+    /// A fast recipe: batch 32, learning rate 3e-3, no weight decay, encoders [width, width/2] and
+    /// a fusion layer of width/2.
+    public static func recipe(epochs: Int, width: Int = 64) -> TrainingRecipe {
+        var recipe = TrainingRecipe()
+        recipe.epochs = epochs
+        recipe.batchSize = 32
+        recipe.learningRate = 3e-3
+        recipe.weightDecay = 0
+        recipe.imageHidden = [width, width / 2]
+        recipe.textHidden = [width, width / 2]
+        recipe.fusionHidden = [width / 2]
+        return recipe
+    }
+}
