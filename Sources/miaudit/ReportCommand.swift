@@ -30,7 +30,7 @@ struct StoreOptions: ParsableArguments {
         guard FileManager.default.fileExists(atPath: db, isDirectory: &isDirectory), !isDirectory.boolValue else {
             throw MissingInputError(description: "\(db): no such report store; check --db or store a report first.")
         }
-        return try SignedReportStore(path: URL(fileURLWithPath: db), columns: AuditReportStore.columns)
+        return try AuditReportStore.open(db)
     }
 }
 
@@ -247,7 +247,7 @@ struct AppendReportCommand: ParsableCommand {
                 throw PayloadError(description: "\(payload): not a JSON object; a report payload is one JSON object.")
             }
             if !FileManager.default.fileExists(atPath: db) { try checkWritableDestination(db) }
-            let store = try SignedReportStore(path: URL(fileURLWithPath: db), columns: AuditReportStore.columns)
+            let store = try AuditReportStore.open(db)
             let report = try store.append(signingKey: signingKey) { link in
                 if fields["previous_digest"] == nil { fields["previous_digest"] = link.previousDigest.map(JSONValue.string) ?? .null }
                 if fields["signer_key_id"] == nil { fields["signer_key_id"] = .string(link.keyID) }
