@@ -18,34 +18,42 @@ let package = Package(
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CLibSVM", providers: [.apt(["libsvm-dev"])]),
 
+        // Reportable errors and exit codes: no dependencies, so every module can name its errors.
+        .target(name: "Diagnostics"),
         .target(name: "NumericCore", dependencies: ["CBLAS"]),
-        .target(name: "NeuralNet", dependencies: ["NumericCore"]),
+        .target(name: "NeuralNet", dependencies: ["Diagnostics", "NumericCore"]),
         .target(name: "AuditData", dependencies: [
-            "NumericCore",
+            "Diagnostics", "NumericCore",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
-        .target(name: "MatchingTask", dependencies: ["NumericCore", "NeuralNet", "AuditData"]),
-        .target(name: "ModelAdapters", dependencies: ["NumericCore", "NeuralNet", "AuditData", "MatchingTask"]),
-        .target(name: "Stats", dependencies: ["NumericCore"]),
+        .target(name: "MatchingTask", dependencies: ["NumericCore", "NeuralNet"]),
+        .target(name: "ModelAdapters", dependencies: ["Diagnostics", "NumericCore", "NeuralNet", "AuditData", "MatchingTask"]),
+        .target(name: "Stats", dependencies: ["Diagnostics", "NumericCore"]),
         .target(name: "SVM", dependencies: ["CLibSVM"]),
-        .target(name: "Unlearning", dependencies: ["NumericCore", "NeuralNet", "AuditData", "MatchingTask", "Stats"]),
-        .target(name: "MembershipInference",
-                dependencies: ["NumericCore", "NeuralNet", "AuditData", "MatchingTask", "ModelAdapters", "Stats", "SVM", "Unlearning"]),
+        .target(name: "Unlearning", dependencies: ["Diagnostics", "NumericCore", "NeuralNet", "MatchingTask", "Stats"]),
+        // Shadow and gold models: the keep matrix, derived seeds, native training, the collapse
+        // check and the content-keyed cache, behind the reference-model provider protocol.
+        .target(name: "ReferenceModels", dependencies: [
+            "Diagnostics", "NumericCore", "NeuralNet", "AuditData", "MatchingTask", "ModelAdapters", "Unlearning",
+        ]),
+        // Attacks as pure scorers over a signal table: they never see a trainer or a data set.
+        .target(name: "MembershipInference", dependencies: ["Diagnostics", "NumericCore", "Stats", "SVM"]),
         .target(name: "ReportStore", dependencies: [
-            "NumericCore",
+            "Diagnostics", "NumericCore",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
-        .target(name: "Gate", dependencies: ["NumericCore", "MembershipInference"]),
-        // Audit specs (YAML), the audit and remediation pipeline, and report exports.
+        // Named values, intervals and nulls: the gate knows no attack.
+        .target(name: "Gate", dependencies: ["Diagnostics"]),
+        // Audit specs (YAML), the one audit pipeline, remediation, and report exports.
         .target(name: "Audit", dependencies: [
-            "NumericCore", "NeuralNet", "AuditData", "MatchingTask", "ModelAdapters", "Stats", "SVM", "Unlearning", "MembershipInference",
-            "Gate", "ReportStore",
+            "Diagnostics", "NumericCore", "NeuralNet", "AuditData", "MatchingTask", "ModelAdapters", "Stats", "Unlearning",
+            "ReferenceModels", "MembershipInference", "Gate", "ReportStore",
             .product(name: "Yams", package: "Yams"),
         ]),
         .executableTarget(name: "miaudit", dependencies: [
-            "NumericCore", "NeuralNet", "AuditData", "MatchingTask", "ModelAdapters", "Stats", "SVM", "Unlearning", "MembershipInference",
-            "Gate", "ReportStore", "Audit",
+            "Diagnostics", "NumericCore", "NeuralNet", "AuditData", "MatchingTask", "ModelAdapters", "Stats", "SVM", "Unlearning",
+            "ReferenceModels", "MembershipInference", "Gate", "ReportStore", "Audit",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -59,9 +67,11 @@ let package = Package(
         .testTarget(name: "MatchingTaskTests", dependencies: ["MatchingTask", "NeuralNet", "AuditData", "NumericCore", "SmallFixtureSupport"]),
         .testTarget(name: "ModelAdaptersTests", dependencies: ["ModelAdapters", "AuditData", "NeuralNet", "MatchingTask", "NumericCore"],
                     exclude: ["Fixtures"]),
-        .testTarget(name: "MembershipInferenceTests",
-                    dependencies: ["MembershipInference", "ModelAdapters", "AuditData", "MatchingTask", "NeuralNet", "NumericCore", "Stats",
-                                   "Unlearning", "SmallFixtureSupport"]),
+        .testTarget(name: "MembershipInferenceTests", dependencies: ["MembershipInference", "NumericCore", "Stats"],
+                    resources: [.copy("Fixtures")]),
+        .testTarget(name: "ReferenceModelsTests",
+                    dependencies: ["ReferenceModels", "ModelAdapters", "AuditData", "MatchingTask", "NeuralNet", "NumericCore", "Unlearning",
+                                   "SmallFixtureSupport"]),
         .testTarget(name: "SVMTests", dependencies: ["SVM"], resources: [.copy("Fixtures")]),
         .testTarget(name: "StatsTests", dependencies: ["Stats", "NumericCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "CommandLineTests", dependencies: ["AuditData", "NeuralNet", .product(name: "GRDB", package: "GRDB.swift")]),
@@ -69,10 +79,10 @@ let package = Package(
             "ReportStore", "NumericCore",
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
-        .testTarget(name: "GateTests", dependencies: ["Gate", "MembershipInference", "NumericCore"]),
+        .testTarget(name: "GateTests", dependencies: ["Gate"]),
         .testTarget(name: "AuditTests", dependencies: [
-            "Audit", "Gate", "ReportStore", "MembershipInference", "ModelAdapters", "MatchingTask", "AuditData", "NeuralNet", "NumericCore",
-            "Stats", "Unlearning",
+            "Audit", "Gate", "ReportStore", "MembershipInference", "ReferenceModels", "ModelAdapters", "MatchingTask", "AuditData", "NeuralNet",
+            "NumericCore", "Stats", "Unlearning", "SmallFixtureSupport",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Yams", package: "Yams"),
         ]),

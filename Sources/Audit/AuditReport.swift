@@ -2,6 +2,7 @@ import Foundation
 import Gate
 import MembershipInference
 import ModelAdapters
+import ReferenceModels
 
 /// The signed payload of one audit (SPEC §8). It is encoded once as canonical JSON (sorted keys,
 /// no whitespace) and those bytes are what the store keeps, signs and digests.
@@ -9,7 +10,7 @@ import ModelAdapters
 /// Everything in it but `created_at`, `seconds` and the models' `from_cache`/`seconds` fields is a
 /// function of the spec, the data, the seed and the thread count.
 public struct AuditReport: Codable, Equatable, Sendable {
-    public static let currentSchema = "miaudit.audit-report/1"
+    public static let currentSchema = "miaudit.audit-report/2"
 
     public var schema: String = Self.currentSchema
     /// `audit_name`: the spec's name (a query column).
@@ -28,12 +29,15 @@ public struct AuditReport: Codable, Equatable, Sendable {
     /// Set when the audit is a step of `miaudit remediate`.
     public var remediation: RemediationStep?
     public var utility: UtilityComparison
-    public var svm: SVMAttackResult?
-    /// U-LiRA, U-MIA, forget quality, their nulls and the shadow and gold models.
-    public var shadowAudit: ShadowAuditResult?
+    /// The shadow and gold models, when the audit used any.
+    public var references: ReferencesRecord?
+    /// What the attacks were given: pool sizes, population, truth-ratio settings.
+    public var signals: SignalsRecord
+    /// Each attack's result by registry name: metrics per score variant, values, nulls, options, detail.
+    public var attacks: [String: AttackResult]
     /// Every measured metric by its gate name (a query column).
     public var metrics: [String: ReportedMetric]
-    /// ROC curves by attack: `ulira.online`, `ulira.offline`, `umia.shadow`, `umia.cross_validated`.
+    /// ROC curves by `<attack>.<variant>`: `ulira.online`, `umia.shadow`, `rmia.offline`, ….
     public var curves: [String: ROCPoints]
     /// LiRA scores φ of D_f vs D_h under the audited, original and gold models.
     public var histograms: ScoreHistograms?
@@ -47,7 +51,7 @@ public struct AuditReport: Codable, Equatable, Sendable {
 
     public init(auditName: String, createdAt: String, tool: String, toolVersion: String, environment: [String: String],
                 seed: UInt64, spec: SpecRecord, dataSet: DataSetRecord, models: ModelsRecord, remediation: RemediationStep?,
-                utility: UtilityComparison, svm: SVMAttackResult?, shadowAudit: ShadowAuditResult?,
+                utility: UtilityComparison, references: ReferencesRecord?, signals: SignalsRecord, attacks: [String: AttackResult],
                 metrics: [String: ReportedMetric], curves: [String: ROCPoints], histograms: ScoreHistograms?,
                 gate: GateVerdict, seconds: Double, previousDigest: String?, signerKeyID: String) {
         self.auditName = auditName
@@ -61,8 +65,9 @@ public struct AuditReport: Codable, Equatable, Sendable {
         self.models = models
         self.remediation = remediation
         self.utility = utility
-        self.svm = svm
-        self.shadowAudit = shadowAudit
+        self.references = references
+        self.signals = signals
+        self.attacks = attacks
         self.metrics = metrics
         self.curves = curves
         self.histograms = histograms
@@ -73,9 +78,10 @@ public struct AuditReport: Codable, Equatable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case schema, tool, environment, seed, spec, models, remediation, utility, svm, metrics, curves, histograms, gate, seconds
+        case schema, tool, environment, seed, spec, models, remediation, utility, references, signals, attacks, metrics, curves
+        case histograms, gate, seconds
         case auditName = "audit_name", createdAt = "created_at", toolVersion = "tool_version", dataSet = "data_set"
-        case shadowAudit = "shadow_audit", previousDigest = "previous_digest", signerKeyID = "signer_key_id"
+        case previousDigest = "previous_digest", signerKeyID = "signer_key_id"
     }
 
     /// Encodes every field; `previous_digest` is written as `null` for the first report (the
@@ -94,8 +100,9 @@ public struct AuditReport: Codable, Equatable, Sendable {
         try container.encode(models, forKey: .models)
         try container.encodeIfPresent(remediation, forKey: .remediation)
         try container.encode(utility, forKey: .utility)
-        try container.encodeIfPresent(svm, forKey: .svm)
-        try container.encodeIfPresent(shadowAudit, forKey: .shadowAudit)
+        try container.encodeIfPresent(references, forKey: .references)
+        try container.encode(signals, forKey: .signals)
+        try container.encode(attacks, forKey: .attacks)
         try container.encode(metrics, forKey: .metrics)
         try container.encode(curves, forKey: .curves)
         try container.encodeIfPresent(histograms, forKey: .histograms)
@@ -104,6 +111,100 @@ public struct AuditReport: Codable, Equatable, Sendable {
         try container.encode(previousDigest, forKey: .previousDigest)
         try container.encode(signerKeyID, forKey: .signerKeyID)
     }
+}
+
+extension AuditReport {
+    /// The report of a pipeline run, not yet signed (`previous_digest` and `signer_key_id` are
+    /// filled in when it is stored).
+    /// - Throws: `AuditError` when the run has no gate (its spec had no rules).
+    public init(_ run: AuditRun, options: AuditRunOptions) throws {
+        guard let gate = run.gate else {
+            throw AuditError("the audit \(run.spec.name) has no gate rules, so it cannot be a report; add gate.rules", status: .usage)
+        }
+        let formatter = ISO8601DateFormatter()
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        let spec = run.spec
+        self.init(auditName: spec.name, createdAt: formatter.string(from: Date()), tool: options.tool, toolVersion: options.toolVersion,
+                  environment: options.environment, seed: spec.seed,
+                  spec: SpecRecord(path: spec.source.path, sha256: spec.source.sha256, text: spec.source.text),
+                  dataSet: run.dataSet, models: run.models, remediation: options.remediation, utility: run.utility,
+                  references: run.references, signals: run.signals,
+                  attacks: Dictionary(uniqueKeysWithValues: run.attacks.results.map { ($0.attack, $0) }),
+                  metrics: run.metrics.mapValues(ReportedMetric.init),
+                  curves: try ROCPoints.curves(run.attacks.scores, labels: run.signals.labels),
+                  histograms: run.histograms, gate: gate, seconds: run.seconds, previousDigest: nil, signerKeyID: "")
+    }
+
+    /// The attacks' results in registry order, then any this build does not know, by name.
+    public var orderedAttacks: [AttackResult] {
+        let known = AttackRegistry.names
+        return known.compactMap { attacks[$0] } + attacks.keys.filter { !known.contains($0) }.sorted().compactMap { attacks[$0] }
+    }
+}
+
+/// The reference models an audit used (SPEC §5.2, §5.5) and where they came from.
+public struct ReferencesRecord: Codable, Equatable, Sendable {
+    /// `native` (trained by miaudit), `supplied` or `external`.
+    public var provider: String
+    /// The method every shadow applied, as its cache key spells it; nil without shadows.
+    public var shadowMethod: String?
+    public var shadowModels: [ModelRecord]
+    public var goldModels: [ModelRecord]
+    /// Validation ITM accuracy at or below which a model counted as collapsed and was retrained.
+    public var collapseAccuracy: Double
+
+    public init(provider: String, shadowMethod: String?, shadowModels: [ModelRecord], goldModels: [ModelRecord], collapseAccuracy: Double) {
+        self.provider = provider
+        self.shadowMethod = shadowMethod
+        self.shadowModels = shadowModels
+        self.goldModels = goldModels
+        self.collapseAccuracy = collapseAccuracy
+    }
+
+    /// Models whose training collapsed and were retrained (SPEC §5.2).
+    public var collapsedAttempts: Int { (shadowModels + goldModels).reduce(0) { $0 + $1.collapsed } }
+
+    enum CodingKeys: String, CodingKey {
+        case provider
+        case shadowMethod = "shadow_method", shadowModels = "shadow_models", goldModels = "gold_models"
+        case collapseAccuracy = "collapse_accuracy"
+    }
+}
+
+/// What the attacks were given.
+public struct SignalsRecord: Codable, Equatable, Sendable {
+    /// |D_f| and |D_h|: the pool, D_f first.
+    public var forgetRows: Int
+    public var holdoutRows: Int
+    /// Population rows (validation and test) when an attack used them.
+    public var populationRows: Int?
+    /// The truth ratio's settings when forget quality ran.
+    public var truthRatio: TruthRatioRecord?
+    /// Rows of the SVM attacker's sample when it ran.
+    public var calibrationRows: Int?
+
+    public init(forgetRows: Int, holdoutRows: Int, populationRows: Int?, truthRatio: TruthRatioRecord?, calibrationRows: Int?) {
+        self.forgetRows = forgetRows
+        self.holdoutRows = holdoutRows
+        self.populationRows = populationRows
+        self.truthRatio = truthRatio
+        self.calibrationRows = calibrationRows
+    }
+
+    /// The pool's labels: D_f (true) first.
+    public var labels: [Bool] { [Bool](repeating: true, count: forgetRows) + [Bool](repeating: false, count: holdoutRows) }
+
+    enum CodingKeys: String, CodingKey {
+        case forgetRows = "forget_rows", holdoutRows = "holdout_rows", populationRows = "population_rows"
+        case truthRatio = "truth_ratio", calibrationRows = "calibration_rows"
+    }
+}
+
+/// How truth ratios were formed: the paraphrase view (or the caption when the data set has none)
+/// and k perturbations.
+public struct TruthRatioRecord: Codable, Equatable, Sendable {
+    public var view: String
+    public var perturbations: Int
 }
 
 public struct SpecRecord: Codable, Equatable, Sendable {

@@ -74,13 +74,13 @@ public enum Remediation {
             var stepOptions = options
             var model: URL?
             if index > 0 {
-                stepSpec.target = .unlearn(UnlearnTarget(method: action, seed: remedySeed(spec.seed, action: action)))
+                stepSpec.target = .unlearn(UnlearnTarget(method: action, seed: AuditSeeds.remedy(spec.seed, action: action)))
                 stepSpec.shadows.method = nil
                 model = modelsDirectory.appendingPathComponent("step\(index + 1)-\(action).safetensors")
                 stepOptions.targetOutput = model
             }
             stepOptions.remediation = RemediationStep(step: index + 1, action: action, previousStepDigest: steps.last?.stored.digest)
-            let report = try AuditRunner.run(stepSpec, options: stepOptions, progress: progress)
+            let report = try AuditReport(try AuditPipeline.run(stepSpec, options: stepOptions, progress: progress), options: stepOptions)
             let (stored, signed) = try AuditReportStore.append(report, to: store, signingKey: signingKey)
             let result = RemediationStepResult(report: signed, stored: stored, model: model)
             steps.append(result)
@@ -88,12 +88,5 @@ public enum Remediation {
             if signed.gate.exitCode == 0 { break }
         }
         return steps
-    }
-
-    /// A remedy's seed: derived from the audit's seed and the remedy, so that it never coincides
-    /// with the seed the original was trained with (a retrain with the original's seed would start
-    /// from the original's initial weights).
-    public static func remedySeed(_ auditSeed: UInt64, action: String) -> UInt64 {
-        RandomSource.derivedSeed(auditSeed, "remediate-\(action)")
     }
 }

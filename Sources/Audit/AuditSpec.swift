@@ -1,6 +1,7 @@
 import Foundation
 import Gate
 import MatchingTask
+import MembershipInference
 import ModelAdapters
 
 /// An audit as a YAML file describes it (SPEC §8): the data, the models, the attacks and the gate.
@@ -11,7 +12,7 @@ public struct AuditSpec: Equatable, Sendable {
     /// The audit's name (reports and JUnit suites carry it).
     public var name: String
     public var description: String?
-    /// The audit's seed: the keep matrix, every shadow and gold model, folds and perturbations.
+    /// The run seed: every random choice of the audit derives from it (`AuditSeeds`).
     public var seed: UInt64 = 0
     /// The data set directory (absolute after loading).
     public var data: String
@@ -26,8 +27,8 @@ public struct AuditSpec: Equatable, Sendable {
     public var shadows = ShadowModelsSpec()
     /// Gold models retrained on the retain split: forget quality's references and every null.
     public var gold: Int = 8
-    /// Which attacks run.
-    public var attacks = AuditAttacks.all
+    /// Which attacks run: `AttackRegistry` names, in registry order.
+    public var attacks: [String] = AttackRegistry.defaults.map(\.name)
     public var settings = AuditSettings()
     /// Model cache directory (absolute after loading), or nil for none.
     public var cache: String?
@@ -98,7 +99,8 @@ public struct OriginalModelSpec: Equatable, Sendable {
 }
 
 public struct OriginalTraining: Equatable, Sendable {
-    public var seed: UInt64 = 0
+    /// The training seed; nil derives it from the run seed (`AuditSeeds.originalTraining`).
+    public var seed: UInt64?
     /// The default recipe with the spec's fields replacing its own.
     public var recipe = TrainingRecipe()
     public init() {}
@@ -117,8 +119,9 @@ public enum TargetModelSpec: Equatable, Sendable {
 public struct UnlearnTarget: Equatable, Sendable {
     /// A method name from `UnlearningMethods.names`.
     public var method: String
-    public var seed: UInt64 = 0
-    public init(method: String, seed: UInt64 = 0) {
+    /// The method's seed; nil derives it from the run seed (`AuditSeeds.targetUnlearning`).
+    public var seed: UInt64?
+    public init(method: String, seed: UInt64? = nil) {
         self.method = method
         self.seed = seed
     }
@@ -134,31 +137,15 @@ public struct ShadowModelsSpec: Equatable, Sendable {
     public init() {}
 }
 
-/// YAML: `attacks: [svm, ulira, umia, forget_quality]` (default: all four).
-public struct AuditAttacks: OptionSet, Equatable, Sendable, Hashable {
-    public let rawValue: Int
-    public init(rawValue: Int) { self.rawValue = rawValue }
-    public static let svm = AuditAttacks(rawValue: 1)
-    public static let ulira = AuditAttacks(rawValue: 2)
-    public static let umia = AuditAttacks(rawValue: 4)
-    public static let forgetQuality = AuditAttacks(rawValue: 8)
-    public static let all: AuditAttacks = [.svm, .ulira, .umia, .forgetQuality]
-
-    /// The YAML names, in report order.
-    public static let names: [(String, AuditAttacks)] = [("svm", .svm), ("ulira", .ulira), ("umia", .umia),
-                                                         ("forget_quality", .forgetQuality)]
-}
-
-/// YAML: `settings: {variance: automatic, folds: 10, perturbations: 5, collapse_accuracy: 0.55}`.
+/// YAML: `settings: {variance: automatic, folds: 10, perturbations: 5, collapse_accuracy: 0.55, rmia_gamma: 1}`:
+/// the signals' and reference models' settings, and every attack option (`AttackRegistry.options`).
 public struct AuditSettings: Equatable, Sendable {
-    /// U-LiRA's σ: `automatic`, `per-example` or `pooled`.
-    public var variance: String = "automatic"
-    /// Folds of the shadow-free U-MIA.
-    public var folds: Int = 10
     /// k of the truth ratio.
     public var perturbations: Int = 5
     /// Validation ITM accuracy at or below which a shadow or gold model counts as collapsed.
     public var collapseAccuracy: Double = 0.55
+    /// Attack options by key; options not given take their defaults.
+    public var attackOptions = AttackOptionValues()
     public init() {}
 }
 
@@ -179,21 +166,14 @@ public struct GateSpec: Equatable, Sendable {
 
 /// The metrics an audit measures, by the names gate rules use.
 public enum AuditMetricNames {
-    /// Every name a rule may use.
-    public static let all: [String] = [
-        "ulira.online.auc", "ulira.offline.auc",
-        "umia.shadow.auc", "umia.shadow.accuracy",
-        "umia.cross_validated.auc", "umia.cross_validated.accuracy",
-        "forget_quality.median_pvalue",
-        "svm.post_existence", "svm.prior_to_post_ratio",
-        "utility.test_itm_accuracy", "utility.test_itm_accuracy_drop",
-    ]
+    /// The utility metrics, measured by every audit.
+    public static let utility = ["utility.test_itm_accuracy", "utility.test_itm_accuracy_drop"]
+
+    /// Every name a rule may use: each attack's metrics (`AttackRegistry.metricNames`) and utility's.
+    public static var all: [String] { AttackRegistry.metricNames + utility }
 
     /// The metrics with a null distribution from the gold models (SPEC §8): only these take `null` bounds.
-    public static let withNull: Set<String> = [
-        "ulira.online.auc", "ulira.offline.auc", "umia.shadow.auc", "umia.shadow.accuracy",
-        "umia.cross_validated.auc", "umia.cross_validated.accuracy", "forget_quality.median_pvalue",
-    ]
+    public static var withNull: Set<String> { Set(AttackRegistry.metricNames) }
 
     /// SPEC §8's defaults (those whose attack runs): every attack AUC at most its null-calibrated bound; forget quality's
     /// median p at least 0.05.

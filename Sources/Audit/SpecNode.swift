@@ -221,7 +221,7 @@ struct SpecNode {
         }
     }
 
-    private func jsonValue() throws -> JSONValue {
+    private func jsonValue() throws -> SubtreeJSON {
         switch node {
         case .mapping:
             return .object(try anyMapping().entries.map { ($0.key, try $0.value.jsonValue()) })
@@ -339,14 +339,14 @@ func editDistance(_ a: String, _ b: String) -> Int {
 }
 
 /// A JSON value built from a YAML subtree.
-private enum JSONValue: Encodable {
+private enum SubtreeJSON: Encodable {
     case null
     case bool(Bool)
     case int(Int)
     case double(Double)
     case string(String)
-    case array([JSONValue])
-    case object([(String, JSONValue)])
+    case array([SubtreeJSON])
+    case object([(String, SubtreeJSON)])
 
     private struct Key: CodingKey {
         var stringValue: String

@@ -2,6 +2,7 @@ import AuditData
 import Foundation
 import Gate
 import MatchingTask
+import MembershipInference
 import ModelAdapters
 import NeuralNet
 import NumericCore
@@ -84,7 +85,7 @@ struct SpecReader {
     func training(_ node: SpecNode) throws -> OriginalTraining {
         let map = try node.mapping(known: ["seed", "recipe"])
         var training = OriginalTraining()
-        if let seed = map["seed"] { training.seed = try seed.unsignedInteger() }
+        training.seed = try map.optional("seed")?.unsignedInteger()
         if let recipe = map["recipe"] { training.recipe = try self.recipe(recipe) }
         return training
     }
@@ -131,7 +132,7 @@ struct SpecReader {
     func unlearn(_ node: SpecNode) throws -> UnlearnTarget {
         let map = try node.mapping(known: ["method", "seed"])
         var unlearn = UnlearnTarget(method: try map.required("method", example: "method: retrain").choice(UnlearningMethods.names, noun: "method"))
-        if let seed = map["seed"] { unlearn.seed = try seed.unsignedInteger() }
+        unlearn.seed = try map.optional("seed")?.unsignedInteger()
         return unlearn
     }
 
@@ -177,34 +178,47 @@ struct SpecReader {
         return shadows
     }
 
-    func attacks(_ node: SpecNode) throws -> AuditAttacks {
+    func attacks(_ node: SpecNode) throws -> [String] {
         let items = try node.list()
-        let names = AuditAttacks.names.map(\.0)
+        let names = AttackRegistry.names
         guard !items.isEmpty else { throw node.error("the list is empty; list at least one of: \(names.joined(separator: ", "))") }
-        var attacks: AuditAttacks = []
+        var chosen: Set<String> = []
         for item in items {
             let name = try item.choice(names, noun: "attack")
-            guard let attack = AuditAttacks.names.first(where: { $0.0 == name })?.1 else { continue }
-            guard !attacks.contains(attack) else { throw item.error("\(name) is listed twice; list each attack once") }
-            attacks.insert(attack)
+            guard chosen.insert(name).inserted else { throw item.error("\(name) is listed twice; list each attack once") }
         }
-        return attacks
+        return names.filter(chosen.contains)
     }
 
+    /// The signal and reference-model settings, and the attacks' options by their declared kinds.
     func settings(_ node: SpecNode) throws -> AuditSettings {
         var settings = AuditSettings()
-        for entry in try node.mapping(known: ["variance", "folds", "perturbations", "collapse_accuracy"]).entries {
+        let optionKeys = AttackRegistry.options.map(\.key)
+        for entry in try node.mapping(known: ["perturbations", "collapse_accuracy"] + optionKeys).entries {
             let value = entry.value
             switch entry.key {
-            case "variance": settings.variance = try value.choice(of: LiRAVariance.self).rawValue
-            case "folds": settings.folds = try value.integer(in: 2...100)
             case "perturbations": settings.perturbations = try value.integer(in: 1...50)
-            default:
+            case "collapse_accuracy":
                 settings.collapseAccuracy = try value.number()
                 guard (0..<1).contains(settings.collapseAccuracy) else { throw value.expected("a number in [0, 1)") }
+            default:
+                guard let option = AttackRegistry.option(entry.key)?.option else { continue }
+                settings.attackOptions[option.key] = try attackOption(option, value)
             }
         }
         return settings
+    }
+
+    /// A value of `option`, read as its kind says.
+    func attackOption(_ option: AttackOption, _ node: SpecNode) throws -> AttackOptionValue {
+        switch option.kind {
+        case let .integer(range): return .integer(try node.integer(in: range))
+        case let .number(range):
+            let number = try node.number()
+            guard range.contains(number) else { throw node.expected(option.accepted) }
+            return .number(number)
+        case let .choice(names): return .text(try node.choice(names, noun: "value"))
+        }
     }
 
     func gate(_ node: SpecNode) throws -> GateSpec {

@@ -1,3 +1,4 @@
+import Diagnostics
 import NumericCore
 
 /// What a user can get wrong in a data set, an `.npy` file or a data command.

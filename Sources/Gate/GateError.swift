@@ -1,4 +1,4 @@
-import NumericCore
+import Diagnostics
 
 /// What a user can get wrong with gate rules and the metrics they are evaluated on.
 ///

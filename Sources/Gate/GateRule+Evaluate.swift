@@ -43,14 +43,14 @@ extension GateRule {
             outcome = lo >= b ? .pass : hi < b ? .fail : .inconclusive
             explanation = shown + Self.fixedReason(outcome, bound: b, good: "at or above", bad: "below")
         case (.null, _):
-            guard let null = measured.null else {
+            guard let null = measured.nullValues else {
                 throw GateError.missingNullDistribution(rule: displayName, metric: metric)
             }
-            guard !null.values.isEmpty, null.values.allSatisfy(\.isFinite) else {
+            guard !null.isEmpty, null.allSatisfy(\.isFinite) else {
                 throw GateError.invalidMeasurement(
                     rule: displayName, problem: "the null distribution of '\(metric)' is empty or holds a non-finite value")
             }
-            let s = NullSummary(values: null.values, audited: v)
+            let s = NullSummary(values: null, audited: v)
             summary = s
             let context = " (at percentile \(String(format: "%.1f", s.auditedPercentile)) of \(s.size) gold models)"
             if direction == .atMost {

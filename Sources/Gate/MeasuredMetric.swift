@@ -1,5 +1,3 @@
-import MembershipInference
-
 /// A metric as an audit measured it: a value, its interval, and its null distribution if any.
 public struct MeasuredMetric: Equatable, Sendable {
     /// The point value.
@@ -8,28 +6,24 @@ public struct MeasuredMetric: Equatable, Sendable {
     public var lower: Double
     /// The upper end of the interval (equal to `value` for a point value).
     public var upper: Double
-    /// The metric's values on the gold models, for null-calibrated bounds.
-    public var null: NullDistribution?
+    /// The metric's values on the gold models (each scored as if it were the audited model), for
+    /// null-calibrated bounds; nil when the metric has no null distribution.
+    public var nullValues: [Double]?
 
     /// A value with interval `[lower, upper]`; pass nil for a point value (an interval of zero width).
-    public init(value: Double, interval: (lower: Double, upper: Double)? = nil, null: NullDistribution? = nil) {
+    public init(value: Double, interval: (lower: Double, upper: Double)? = nil, nullValues: [Double]? = nil) {
         self.value = value
         self.lower = interval?.lower ?? value
         self.upper = interval?.upper ?? value
-        self.null = null
+        self.nullValues = nullValues
     }
 
-    /// A value with its interval given as `[lower, upper]` (as `AttackMetrics.aucInterval` holds it).
+    /// A value with its interval given as `[lower, upper]`.
     ///
     /// - Precondition: `interval` has exactly two elements.
-    public init(value: Double, interval: [Double], null: NullDistribution? = nil) {
+    public init(value: Double, interval: [Double], nullValues: [Double]? = nil) {
         precondition(interval.count == 2, "an interval is [lower, upper], got \(interval.count) values")
-        self.init(value: value, interval: (interval[0], interval[1]), null: null)
-    }
-
-    /// The AUC of `metrics` with its DeLong interval.
-    public init(auc metrics: AttackMetrics, null: NullDistribution? = nil) {
-        self.init(value: metrics.auc, interval: metrics.aucInterval, null: null)
+        self.init(value: value, interval: (interval[0], interval[1]), nullValues: nullValues)
     }
 
     /// The interval the gate decides on: `[min(lower, value), max(upper, value)]`.

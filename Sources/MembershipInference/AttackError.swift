@@ -1,3 +1,4 @@
+import Diagnostics
 import NumericCore
 
 /// Why an attack could not run: one line naming the input and what would fix it.

@@ -1,40 +1,116 @@
-import AuditData
 import Foundation
-import ModelAdapters
 import NumericCore
 import Stats
 import SVM
 
-/// Settings of the SVM black-box membership attack (SPEC §5.1).
-public struct SVMAttackSettings: Codable, Equatable, Sendable {
-    /// The attacker's RBF C-SVC (C = 3, γ = 1/features, probabilities on).
-    public var svm = SVMSettings()
-    /// Seed of the member subset, the train/evaluation halves, libsvm's `rand()` and the bootstrap.
-    public var seed: UInt64 = 0
-    /// The attacker "has power" when the lower end of its AUC interval (DeLong, 95%) exceeds this.
-    public var powerThreshold: Double = 0.5
+/// The SVM black-box membership-inference attack of the MultiDelete paper (§3), as SPEC §5.1 fixes it.
+///
+/// An RBF C-SVC (libsvm, C = 3, γ = 1/features, probability estimates on) learns members from
+/// non-members on the original model's outputs (`CalibrationSample`): features are the sorted
+/// probabilities, the entropy and φ, standardised with the fitting rows' statistics. Its score for
+/// an example is P(member). Existence E = mean P(member) over D_f: under the original (prior) and the
+/// scored model (post); ratio = prior / post. libsvm's probability fit draws from C `rand()`,
+/// seeded with the low 32 bits of `RandomSource.derivedSeed(seed, "svm-libsvm")`. The attacker's
+/// AUC on the evaluation rows says whether it has power: without it a low post value proves nothing.
+public struct SVMMembershipAttack: MembershipAttack {
+    public init() {}
 
-    public init(seed: UInt64 = 0) { self.seed = seed }
+    public let name = "svm"
+    public let title = "SVM black-box attack"
+    public let summary = "Existence probability E = mean P(member) from an RBF SVM trained on the original model's outputs "
+        + "(members: a retain subset; non-members: the validation split). Ideal: E(D_f) after unlearning close to E(D_h); far "
+        + "below it is over-unlearning."
+    public let needs: SignalNeeds = [.original, .calibration]
+    public let variants = [ScoreVariant(name: "existence", label: "SVM P(member)")]
+    public let valueMetrics = [
+        ValueMetric(name: "post_existence", summary: "mean P(member) over D_f under the scored model; high = still looks trained on"),
+        ValueMetric(name: "prior_to_post_ratio", summary: "E under the original / E under the scored model; > 1 = D_f looks less like members"),
+    ]
+    public var detailType: any AttackDetail.Type { SVMAttackDetail.self }
+
+    /// The attacker has power when the lower end of its AUC interval (DeLong, 95%) exceeds this.
+    public static let powerThreshold = 0.5
+
+    public func fit(_ table: SignalTable, context: AttackContext) throws -> any FittedAttack {
+        guard let sample = table.calibration, let original = table.original else {
+            throw AttackError(description: "the SVM attack needs the original model's outputs; this is a bug in the pipeline", status: .software)
+        }
+        let fitFeatures = sample.fit.map { MembershipSignals.attackFeatures($0, trueClass: sample.trueClass) }
+        let standardizer = try FeatureStandardizer(fitting: fitFeatures, input: "SVM attack features")
+        let svm = try SupportVectorMachine(features: fitFeatures.map(standardizer.transform), labels: sample.fitMembers.map { $0 ? 1 : 0 },
+                                           settings: SVMSettings(),
+                                           seed: UInt32(truncatingIfNeeded: RandomSource.derivedSeed(table.seed, "svm-libsvm")))
+        let attacker = Attacker(svm: svm, standardizer: standardizer, trueClass: sample.trueClass)
+        let evaluation = attacker.existence(sample.evaluation)
+        let curve = try ROCCurve(scores: evaluation, labels: sample.evaluationMembers, scoresInput: "SVM attacker evaluation scores")
+        let auc = curve.areaUnderCurve
+        let interval = try AUCInterval.delong(curve)
+        let prior = Self.mean(Array(attacker.existence(original.probabilities).prefix(table.memberCount)))
+        return Fitted(attacker: attacker, table: table, prior: prior, attackerAUC: auc,
+                      attackerAUCInterval: interval.map { [$0.lower, $0.upper] } ?? [],
+                      hasPower: (interval?.lower ?? auc) > Self.powerThreshold,
+                      fitMembers: sample.fitMembers.filter { $0 }.count, fitNonMembers: sample.fitMembers.filter { !$0 }.count)
+    }
+
+    static func mean(_ values: [Double]) -> Double { values.reduce(0, +) / Double(max(values.count, 1)) }
+
+    /// The fitted SVM with its standardisation.
+    struct Attacker: Sendable {
+        let svm: SupportVectorMachine
+        let standardizer: FeatureStandardizer
+        let trueClass: Int
+
+        /// P(member) of each output distribution.
+        func existence(_ rows: [[Double]]) -> [Double] {
+            svm.probabilityOfPositive(rows.map { standardizer.transform(MembershipSignals.attackFeatures($0, trueClass: trueClass)) })
+        }
+    }
+
+    struct Fitted: FittedAttack {
+        let attacker: Attacker
+        let table: SignalTable
+        let prior: Double
+        let attackerAUC: Double
+        let attackerAUCInterval: [Double]
+        let hasPower: Bool
+        let fitMembers: Int
+        let fitNonMembers: Int
+
+        func score(_ model: ScoredModel) throws -> AttackScoring? {
+            let existence = attacker.existence(table.signals(of: model).probabilities)
+            let members = table.memberCount
+            let post = SVMMembershipAttack.mean(Array(existence.prefix(members)))
+            let holdout = SVMMembershipAttack.mean(Array(existence.dropFirst(members)))
+            let ratio = prior / post
+            var detail: SVMAttackDetail?
+            if model == .target {
+                detail = SVMAttackDetail(priorExistence: prior, postExistence: post, ratio: ratio.isFinite ? ratio : nil,
+                                         holdoutExistence: holdout, attackerAUC: attackerAUC, attackerAUCInterval: attackerAUCInterval,
+                                         attackerHasPower: hasPower, trainingMembers: fitMembers, trainingNonMembers: fitNonMembers)
+            }
+            return AttackScoring(scores: ["existence": existence], values: ["post_existence": post, "prior_to_post_ratio": ratio],
+                                 detail: detail)
+        }
+    }
 }
 
 /// What the SVM attack found; every probability is P(member) from the attacker.
-public struct SVMAttackResult: Codable, Equatable, Sendable {
-    /// E = mean P(member) over the forget set under the reference (original) model.
-    public var priorExistence: Double
-    /// E over the forget set under the audited model.
-    public var postExistence: Double
-    /// prior / post (the paper's "prior-to-post"; > 1: the forget set looks less like members).
-    public var ratio: Double
-    /// E over the holdout set under the audited model: what a never-seen set scores.
-    public var holdoutExistence: Double
-    /// The attacker's AUC on held-out members vs non-members of the reference model.
-    public var attackerAUC: Double
-    public var attackerAUCInterval: [Double]
-    /// False when the attacker cannot tell members of the reference model apart: then a low post
-    /// value proves nothing and the report must say so.
-    public var attackerHasPower: Bool
-    public var trainingMembers: Int
-    public var trainingNonMembers: Int
+public struct SVMAttackDetail: AttackDetail, Equatable {
+    /// E = mean P(member) over the forget set under the original model.
+    public let priorExistence: Double
+    /// E over the forget set under the scored model.
+    public let postExistence: Double
+    /// prior / post; nil when post is 0.
+    public let ratio: Double?
+    /// E over the holdout set under the scored model: what a never-seen set scores.
+    public let holdoutExistence: Double
+    /// The attacker's AUC on held-out members vs non-members of the original model.
+    public let attackerAUC: Double
+    public let attackerAUCInterval: [Double]
+    /// False when the attacker cannot tell the original's members apart: a low post value then proves nothing.
+    public let attackerHasPower: Bool
+    public let trainingMembers: Int
+    public let trainingNonMembers: Int
 
     enum CodingKeys: String, CodingKey {
         case priorExistence = "prior_existence", postExistence = "post_existence", ratio
@@ -42,61 +118,21 @@ public struct SVMAttackResult: Codable, Equatable, Sendable {
         case attackerAUCInterval = "attacker_auc_interval", attackerHasPower = "attacker_has_power"
         case trainingMembers = "training_members", trainingNonMembers = "training_non_members"
     }
-}
 
-/// The SVM black-box membership-inference attack of the MultiDelete paper (§3), as SPEC §5.1 fixes it.
-///
-/// Members are a seeded random subset of the retain split as large as the validation split;
-/// non-members are the validation split. Both are cut into halves by the seed: the attacker trains
-/// on the first halves of the reference model's outputs (features standardised with that training
-/// set's statistics) and its AUC is measured on the second halves. Higher P(member) = "looks
-/// trained on".
-public enum SVMMembershipAttack {
-    public static func run(dataSet: PairDataSet, reference: any ModelAdapter, audited: any ModelAdapter,
-                           forget: [Int], retain: [Int], validation: [Int], holdout: [Int],
-                           settings: SVMAttackSettings = SVMAttackSettings()) throws -> SVMAttackResult {
-        guard !forget.isEmpty, !holdout.isEmpty else {
-            throw AttackError(description: "the SVM attack needs a non-empty forget set and holdout set; check the splits")
+    public var presentation: [DetailBlock] {
+        var blocks: [DetailBlock] = [.facts([
+            DetailFact("E(D_f), original model (prior)", DetailFormat.fixed(priorExistence)),
+            DetailFact("E(D_f), audited model (post)", DetailFormat.fixed(postExistence)),
+            DetailFact("Ratio prior / post", DetailFormat.fixed(ratio)),
+            DetailFact("E(D_h), audited model (holdout)", DetailFormat.fixed(holdoutExistence)),
+            DetailFact("Post − holdout", DetailFormat.signed(postExistence - holdoutExistence)),
+            DetailFact("Attacker AUC [95% DeLong]", "\(DetailFormat.fixed(attackerAUC)) \(DetailFormat.interval(attackerAUCInterval))"),
+            DetailFact("Attacker training set", "\(trainingMembers) members, \(trainingNonMembers) non-members"),
+        ])]
+        if !attackerHasPower {
+            blocks.append(.note("The SVM attacker has no power: its AUC on the original model's members vs non-members is not "
+                + "clearly above 0.5, so a low post-unlearning existence probability proves nothing.", warning: true))
         }
-        guard validation.count >= 4, retain.count >= validation.count else {
-            throw AttackError(description: "the SVM attack needs at least 4 validation rows and as many retain rows (got \(validation.count) and \(retain.count))")
-        }
-        var generator = RandomSource(seed: settings.seed).derived("svm-attack")
-        var members = retain
-        generator.shuffle(&members)
-        members = Array(members.prefix(validation.count))
-        var nonMembers = validation
-        generator.shuffle(&nonMembers)
-        let half = validation.count / 2
-        let trainRows = Array(members.prefix(half)) + Array(nonMembers.prefix(half))
-        let trainLabels = [Int](repeating: 1, count: half) + [Int](repeating: 0, count: half)
-        let evaluationRows = Array(members.dropFirst(half)) + Array(nonMembers.dropFirst(half))
-        let evaluationLabels = [Bool](repeating: true, count: members.count - half) + [Bool](repeating: false, count: nonMembers.count - half)
-
-        func features(_ adapter: any ModelAdapter, _ rows: [Int]) throws -> [[Double]] {
-            try adapter.probabilities(forRows: rows, in: dataSet).map { MembershipSignals.attackFeatures($0, trueClass: 1) }
-        }
-        let referenceTrain = try features(reference, trainRows)
-        let standardizer = try FeatureStandardizer(fitting: referenceTrain, input: "SVM attack features")
-        let svm = try SupportVectorMachine(features: referenceTrain.map(standardizer.transform), labels: trainLabels,
-                                           settings: settings.svm, seed: UInt32(truncatingIfNeeded: settings.seed))
-        func existence(_ adapter: any ModelAdapter, _ rows: [Int]) throws -> [Double] {
-            svm.probabilityOfPositive(try features(adapter, rows).map(standardizer.transform))
-        }
-        let evaluationScores = try existence(reference, evaluationRows)
-        let curve = try ROCCurve(scores: evaluationScores, labels: evaluationLabels)
-        let metrics = try ROCMetrics(curve: curve)
-        let interval = try AUCInterval.delong(curve)
-        let prior = mean(try existence(reference, forget))
-        let post = mean(try existence(audited, forget))
-        return SVMAttackResult(
-            priorExistence: prior, postExistence: post, ratio: prior / post,
-            holdoutExistence: mean(try existence(audited, holdout)),
-            attackerAUC: metrics.areaUnderCurve,
-            attackerAUCInterval: interval.map { [$0.lower, $0.upper] } ?? [],
-            attackerHasPower: (interval?.lower ?? metrics.areaUnderCurve) > settings.powerThreshold,
-            trainingMembers: half, trainingNonMembers: half)
+        return blocks
     }
-
-    static func mean(_ values: [Double]) -> Double { values.reduce(0, +) / Double(max(values.count, 1)) }
 }

@@ -1,3 +1,4 @@
+import Diagnostics
 import NumericCore
 
 /// Why an adapter could not answer: names the adapter, the request and the fix; for a process,

@@ -1,3 +1,4 @@
+import Diagnostics
 import NumericCore
 
 /// Why a safetensors file could not be read or written, or a tensor could not be converted.

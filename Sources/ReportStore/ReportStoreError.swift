@@ -1,3 +1,4 @@
+import Diagnostics
 import NumericCore
 
 /// What a user can get wrong with keys, report payloads or the report store.

@@ -1,3 +1,4 @@
+import Diagnostics
 import NumericCore
 
 /// A problem with data handed to the Stats module that the user can fix.

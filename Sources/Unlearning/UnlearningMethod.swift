@@ -1,4 +1,4 @@
-import AuditData
+import Diagnostics
 import MatchingTask
 import NeuralNet
 import NumericCore
@@ -92,9 +92,22 @@ public enum UnlearningMethods {
         ["none", "retrain", "multidelete", "multidelete-f", "multidelete-calibrated", "finetune", "neggrad", "dtd"]
     }
 
+    /// The published `multidelete` with one loss weight set to 0 (α for L_MD, β for L_MKR, γ for
+    /// L_UKR): the ablation `miaudit results` runs. `named` knows them; `names` does not list them.
+    public static let ablationNames = ["multidelete-without-md", "multidelete-without-mkr", "multidelete-without-ukr"]
+
     /// The method called `name`, with its default settings.
     /// - Throws: `UnlearningError` naming the known methods when `name` is not one.
     public static func named(_ name: String) throws -> any UnlearningMethod {
+        if ablationNames.contains(name) {
+            var configuration = MultiDeleteUnlearning.published.configuration
+            switch name {
+            case "multidelete-without-md": configuration.weights.decoupling = 0
+            case "multidelete-without-mkr": configuration.weights.multimodalRetention = 0
+            default: configuration.weights.unimodalRetention = 0
+            }
+            return MultiDeleteUnlearning(name: name, configuration: configuration)
+        }
         switch name {
         case "none": return NoUnlearning()
         case "retrain": return RetrainUnlearning()

@@ -1,60 +1,202 @@
 import ArgumentParser
+import Audit
+import AuditData
 import Foundation
 import MembershipInference
 import ModelAdapters
+import ReferenceModels
+import Unlearning
 
 struct AttackCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "attack",
-        abstract: "Run a membership-inference attack on an audited model.",
-        subcommands: [SVMAttackCommand.self, ULiRACommand.self, UMIACommand.self, ForgetQualityCommand.self])
+        abstract: "Run one membership-inference attack on an audited model, or score supplied arrays.",
+        discussion: """
+            miaudit attack NAME runs one attack through the audit pipeline (the same models, seeds and \
+            metrics an audit spec gives); NAME is one of \(AttackRegistry.names.joined(separator: ", ")) \
+            (forget-quality is accepted for forget_quality). miaudit attack score computes U-LiRA, U-MIA \
+            and RMIA from arrays of reference-model outputs trained elsewhere.
+            """,
+        subcommands: [AttackRunCommand.self, AttackScoreCommand.self],
+        defaultSubcommand: AttackRunCommand.self)
 }
 
-struct SVMAttackCommand: ParsableCommand {
+/// `KEY=VALUE` attack settings from the command line, checked against the registry's options.
+func attackOptionValues(_ settings: [String]) throws -> AttackOptionValues {
+    var values = AttackOptionValues()
+    for setting in settings {
+        let parts = setting.split(separator: "=", maxSplits: 1).map(String.init)
+        guard parts.count == 2, let (_, option) = AttackRegistry.option(parts[0]) else {
+            let keys = AttackRegistry.options.map(\.key).joined(separator: ", ")
+            throw ValidationError("--setting \(setting): write KEY=VALUE with KEY one of \(keys).")
+        }
+        do {
+            values[option.key] = try option.parse(parts[1])
+        } catch {
+            throw ValidationError("--setting \(setting): \(error)")
+        }
+    }
+    return values
+}
+
+/// The options every attack's help lists.
+var attackSettingsHelp: String {
+    AttackRegistry.all.flatMap { attack in attack.options.map { "\($0.key) (\(attack.name)): \($0.help); \($0.accepted), default \($0.defaultValue)" } }
+        .joined(separator: "\n")
+}
+
+/// `miaudit attack NAME`: one attack on an audited model, through the audit pipeline.
+struct AttackRunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "svm",
-        abstract: "The SVM black-box attack (SPEC §5.1): existence probability of the forget set before and after.",
+        commandName: "run",
+        abstract: "Run one attack (\(AttackRegistry.names.joined(separator: ", "))) on an audited model.",
         discussion: """
-            The attacker (RBF C-SVC, C = 3, γ = 1/features) learns members (a retain subset as large as \
-            the validation split) from non-members (the validation split) on the original model's outputs, \
-            then scores the forget set under the original (prior) and the audited model (post), and the \
-            holdout under the audited model, reached through any adapter (--target FILE for a native \
-            model; --adapter outputs|process as for predict). attacker_auc is its AUC on held-out members vs non-members: \
-            without power (interval touching 0.5) a low post value proves nothing.
+            The audited model is reached through any adapter (--target FILE for a native model; --adapter \
+            outputs|process as for predict). Attacks that need shadows train K shadows (--shadows) on retain ∪ \
+            half the pool (forget ∪ holdout), each of which then applies --method, the method the audited model \
+            claims; G gold models (--gold) retrained on the retain split give every metric's null distribution \
+            and forget quality's references. Models are cached by content in --cache. Every score has \
+            "higher = looks trained on"; the AUC of forget (1) vs holdout (0) is ideally 0.5.
+              miaudit attack ulira --original reports/demo/original.safetensors --method none \\
+                --target reports/demo/original.safetensors
+              miaudit attack rmia --original reports/demo/original.safetensors --method none \\
+                --target reports/demo/original.safetensors --shadows 4 --setting rmia_gamma=2
+              miaudit attack svm --original reports/demo/original.safetensors --target reports/demo/original.safetensors
+            Settings (--setting KEY=VALUE):
+            \(attackSettingsHelp)
             """)
 
-    @OptionGroup var dataOptions: DataOptions
-    @Option(name: .long, help: ArgumentHelp("The original model (.safetensors): the attacker's reference.", valueName: "file"))
+    @Argument(help: ArgumentHelp("The attack: \(AttackRegistry.names.joined(separator: ", ")).", valueName: "name"))
+    var name: String
+    @Option(name: .long, help: ArgumentHelp("The original model (.safetensors): the SVM attacker's reference; its recipe (from miaudit train) trains the shadow and gold models.", valueName: "file"))
     var original: String
-    @OptionGroup var adapterOptions: AdapterOptions
-    @Option(name: .long, help: "Seed of the attacker's subsets and libsvm's probability fit.")
+    @Option(name: .long, help: ArgumentHelp("The unlearning method the audited model claims (\(UnlearningMethods.names.joined(separator: ", "))); every shadow applies it. Needed by attacks with shadows.", valueName: "name"))
+    var method: String?
+    @Option(name: .long, help: "Shadow models K (even, at least 4; 16 or more for a real audit).")
+    var shadows: Int = 16
+    @Option(name: .long, help: "Gold models G retrained on the retain split: forget quality's references and each metric's null distribution (default 8, or 0 for svm; 0 skips the nulls).")
+    var gold: Int?
+    @Option(name: .long, help: ArgumentHelp("Model cache: shadows and gold models are kept here under content keys, so an interrupted run resumes and later runs reuse them.", valueName: "dir"))
+    var cache: String = "audits/cache"
+    @Flag(name: .long, help: "Keep no models on disk.")
+    var noCache = false
+    @Option(name: .long, help: "The run seed: every random choice derives from it (docs/seeds.md).")
     var seed: UInt64 = 0
+    @Option(name: .customLong("setting"), help: ArgumentHelp("An attack setting, KEY=VALUE (repeatable; the keys are listed below).", valueName: "key=value"))
+    var settings: [String] = []
+    @Option(name: .long, help: "k of the truth ratio (forget quality).")
+    var perturbations: Int = 5
+    @Option(name: .long, help: "Validation ITM accuracy at or below which a shadow or gold model counts as collapsed and is retrained.")
+    var collapseAccuracy: Double = ModelBankSettings().collapseAccuracy
     @Option(name: .long, help: "Output format: text or json.")
     var format: OutputFormat = .text
+    @OptionGroup var adapterOptions: AdapterOptions
+    @OptionGroup var dataOptions: DataOptions
     @OptionGroup var threadOptions: ThreadOptions
+
+    var attack: (any MembershipAttack)? { AttackRegistry.named(name) }
+
+    func validate() throws {
+        guard let attack else {
+            throw ValidationError("'\(name)' is not an attack; use one of \(AttackRegistry.names.joined(separator: ", ")) (or score, for arrays).")
+        }
+        if let gold, gold < 0 || gold > 256 { throw ValidationError("--gold must be between 0 and 256, got \(gold).") }
+        if !(collapseAccuracy >= 0 && collapseAccuracy < 1) {
+            throw ValidationError("--collapse-accuracy must be in [0, 1), got \(collapseAccuracy).")
+        }
+        guard (1...50).contains(perturbations) else { throw ValidationError("--perturbations must be between 1 and 50, got \(perturbations).") }
+        _ = try attackOptionValues(settings)
+        if let method, !UnlearningMethods.names.contains(method) {
+            throw ValidationError("--method \(method) is not an unlearning method; use one of \(UnlearningMethods.names.joined(separator: ", ")).")
+        }
+        if attack.needs.contains(.shadows) {
+            guard method != nil else {
+                throw ValidationError("\(attack.name) needs --method: the unlearning method the audited model claims (\(UnlearningMethods.names.joined(separator: ", "))), which every shadow applies.")
+            }
+            guard shadows >= KeepMatrix.minimumShadows, shadows.isMultiple(of: 2) else {
+                throw ValidationError("--shadows must be even and at least \(KeepMatrix.minimumShadows), got \(shadows); use 16 or more for a real audit.")
+            }
+        }
+        if attack.needs.contains(.golds), (gold ?? 8) < 1 {
+            throw ValidationError("\(attack.name) compares the audited model with gold models; give --gold 1 or more (8 by default).")
+        }
+    }
+
+    /// The audit spec these flags describe: one attack, no gate.
+    func spec(_ attack: any MembershipAttack) throws -> AuditSpec {
+        let line = CommandLine.arguments.joined(separator: " ")
+        let absolute = { (path: String) in URL(fileURLWithPath: path).standardizedFileURL.path }
+        var spec = AuditSpec(name: "attack-\(attack.name)", data: absolute(dataOptions.data),
+                             original: OriginalModelSpec(path: absolute(original)), target: .adapter(try adapterOptions.description()),
+                             source: SpecSource(path: "<command line>", text: line, sha256: sha256Hex(Data(line.utf8))))
+        spec.seed = seed
+        spec.attacks = [attack.name]
+        spec.shadows.count = shadows
+        spec.shadows.method = method
+        spec.gold = gold ?? (attack.needs.isDisjoint(with: [.shadows, .golds]) ? 0 : 8)
+        spec.settings.perturbations = perturbations
+        spec.settings.collapseAccuracy = collapseAccuracy
+        spec.settings.attackOptions = try attackOptionValues(settings)
+        spec.cache = noCache ? nil : absolute(cache)
+        spec.gate.rules = []
+        return spec
+    }
 
     func run() throws {
         try reportingErrors {
+            guard let attack else { return }
             threadOptions.apply()
-            let (dataSet, _) = try dataOptions.load()
-            let reference = try NativeAdapter(settings: .init(path: original))
-            let audited = try AdapterFactory.open(try adapterOptions.description(), for: dataSet)
-            defer { audited.close() }
-            let result = try SVMMembershipAttack.run(
-                dataSet: dataSet, reference: reference, audited: audited,
-                forget: try dataSet.indices(ofSplit: "forget"), retain: try dataSet.indices(ofSplit: "retain"),
-                validation: try dataSet.indices(ofSplit: "validation"), holdout: try dataSet.indices(ofSplit: "holdout"),
-                settings: SVMAttackSettings(seed: seed))
+            let spec = try spec(attack)
+            let view = AuditProgressView()
+            let run = try AuditPipeline.run(spec, options: AuditRunOptions(toolVersion: ToolInfo.version, environment: ToolInfo.environment),
+                                            progress: view.update)
+            view.finish()
+            guard let result = run.attacks.results.first else { return }
             switch format {
-            case .json: print(try OutputFormat.json(result))
+            case .json:
+                print(try OutputFormat.json(AttackRunReport(
+                    attack: attack.name, dataSet: run.dataSet.name, dataSetDigest: run.dataSet.sha256, target: run.models.target,
+                    original: original, result: result, metrics: run.metrics.mapValues(ReportedMetric.init),
+                    references: run.references, signals: run.signals, utility: run.utility, seconds: run.seconds,
+                    environment: ToolInfo.environment)))
             case .text:
-                print(String(format: "existence probability on forget: prior %.4f, post %.4f, ratio %.3f; holdout under the audited model %.4f",
-                             result.priorExistence, result.postExistence, result.ratio, result.holdoutExistence))
-                let interval = result.attackerAUCInterval.count == 2
-                    ? String(format: " [%.3f, %.3f]", result.attackerAUCInterval[0], result.attackerAUCInterval[1]) : ""
-                print(String(format: "attacker AUC on held-out members vs non-members: %.3f%@ — %@", result.attackerAUC, interval,
-                             result.attackerHasPower ? "the attack has power" : "the attack has no power here; its verdict means nothing"))
+                let method = run.references?.shadowMethod.map { " (shadows apply \($0))" } ?? ""
+                print("\(attack.title) of \(run.models.target.modelID)\(method) on \(run.dataSet.name): "
+                      + "\(run.signals.forgetRows) forget vs \(run.signals.holdoutRows) holdout rows")
+                if let references = run.references {
+                    let trained = (references.shadowModels + references.goldModels).filter { !$0.fromCache }.count
+                    print("models: \(references.shadowModels.count) shadows, \(references.goldModels.count) gold; \(trained) trained now, "
+                          + "the rest from the cache; \(references.collapsedAttempts) collapsed attempt(s) retrained")
+                }
+                for line in AttackText.lines(result, attack: attack) { print(line) }
+                let u = run.utility
+                print(String(format: "utility: test ITM %.3f (original %.3f, change %+.3f); forget match %.3f vs holdout %.3f (mismatched pairs %.3f)",
+                             u.audited.testITMAccuracy, u.original?.testITMAccuracy ?? .nan, u.testITMAccuracyChange ?? .nan,
+                             u.audited.forgetMatchAccuracy, u.audited.holdoutMatchAccuracy, u.audited.forgetMismatchedMatchRate))
+                print(String(format: "%.1f s", run.seconds))
             }
         }
+    }
+}
+
+/// What `miaudit attack NAME --format json` prints.
+struct AttackRunReport: Encodable {
+    let attack: String
+    let dataSet: String
+    let dataSetDigest: String
+    let target: AdapterIdentity
+    let original: String
+    let result: AttackResult
+    /// The attack's metrics by gate name, with intervals and null summaries.
+    let metrics: [String: ReportedMetric]
+    let references: ReferencesRecord?
+    let signals: SignalsRecord
+    let utility: UtilityComparison
+    let seconds: Double
+    let environment: [String: String]
+
+    enum CodingKeys: String, CodingKey {
+        case attack, target, original, result, metrics, references, signals, utility, seconds, environment
+        case dataSet = "data_set", dataSetDigest = "data_set_sha256"
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Audit
 import Foundation
 import Gate
+import MembershipInference
 import NumericCore
 import ReportStore
 
@@ -83,7 +84,7 @@ struct AuditCommand: ParsableCommand {
             var runOptions = options.runOptions
             runOptions.targetOutput = targetOut.map { URL(fileURLWithPath: $0) }
             let view = AuditProgressView()
-            let report = try AuditRunner.run(auditSpec, options: runOptions, progress: view.update)
+            let report = try AuditReport(try AuditPipeline.run(auditSpec, options: runOptions, progress: view.update), options: runOptions)
             view.finish()
             let (stored, signed) = try AuditReportStore.append(report, to: store, signingKey: key)
             switch options.format {
@@ -195,9 +196,9 @@ enum AuditSummary {
         let target = report.models.target
         let forget = report.dataSet.splitRows["forget"] ?? 0, holdout = report.dataSet.splitRows["holdout"] ?? 0
         lines.append("audit \(report.auditName): \(target.modelID) (\(target.kind)) on \(report.dataSet.name), \(forget) forget vs \(holdout) holdout rows, seed \(report.seed)")
-        if let shadow = report.shadowAudit {
-            let trained = (shadow.shadowModels + shadow.goldModels).filter { !$0.fromCache }.count
-            lines.append("models: \(shadow.shadowModels.count) shadows applying \(report.models.shadowMethod ?? "-"), \(shadow.goldModels.count) gold; \(trained) trained now, the rest from the cache")
+        if let references = report.references {
+            let trained = (references.shadowModels + references.goldModels).filter { !$0.fromCache }.count
+            lines.append("models: \(references.shadowModels.count) shadows applying \(references.shadowMethod ?? "-"), \(references.goldModels.count) gold; \(trained) trained now, the rest from the cache")
         }
         var rows = [["rule", "value", "interval", "bound", "outcome"]]
         for result in report.gate.results {
@@ -221,7 +222,7 @@ enum AuditSummary {
         lines.append(String(format: "utility: test ITM %.3f (original %.3f); forget match %.3f vs holdout %.3f",
                             u.audited.testITMAccuracy, u.original?.testITMAccuracy ?? .nan,
                             u.audited.forgetMatchAccuracy, u.audited.holdoutMatchAccuracy))
-        if let svm = report.svm {
+        if let svm = try? report.attacks["svm"]?.detail?.decode(SVMAttackDetail.self) {
             lines.append(String(format: "SVM attack: existence %.3f before, %.3f after, holdout %.3f; attacker AUC %.3f%@",
                                 svm.priorExistence, svm.postExistence, svm.holdoutExistence, svm.attackerAUC,
                                 svm.attackerHasPower ? "" : " (no power: the post value proves nothing)"))

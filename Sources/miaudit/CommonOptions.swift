@@ -1,5 +1,6 @@
 import ArgumentParser
 import AuditData
+import Diagnostics
 import Foundation
 import MatchingTask
 import NeuralNet

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Audit
+import Diagnostics
 import Foundation
 import NumericCore
 import ReportStore

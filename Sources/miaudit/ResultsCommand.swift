@@ -8,20 +8,27 @@ import MembershipInference
 import ModelAdapters
 import NeuralNet
 import NumericCore
+import ReferenceModels
 import Stats
 import Unlearning
 
 /// One unlearning run of one method with one seed, and everything measured on its model.
 struct MethodTrial: Codable {
+    /// U-MIA's result: the AUC metrics and the accuracy at P = 0.5.
+    struct UMIATrial: Codable {
+        let metrics: AttackMetrics
+        let accuracy: Double
+    }
+
     let method: String
     let seed: UInt64
     let seconds: Double
     let utility: ModelUtility
-    let svm: SVMAttackResult
-    let forgetQuality: ForgetQualityResult
+    let svm: SVMAttackDetail
+    let forgetQuality: ForgetQualityDetail
     let ulira: AttackMetrics
-    let umia: UMIAResult
-    let umiaCrossValidated: UMIAResult
+    let umia: UMIATrial
+    let umiaCrossValidated: UMIATrial
     /// SPEC §8's default gate on this model, with null-calibrated attack bounds.
     let gate: GateVerdict
 
@@ -29,20 +36,69 @@ struct MethodTrial: Codable {
         case method, seed, seconds, utility, svm, ulira, umia, gate
         case forgetQuality = "forget_quality", umiaCrossValidated = "umia_cross_validated"
     }
+
+    /// The trial of an audit run of `method` with unlearning seed `seed`.
+    /// - Throws: `AuditError` when an attack of the default four did not report.
+    init(_ run: AuditRun, method: String, seed: UInt64) throws {
+        func result(_ name: String) throws -> AttackResult {
+            guard let result = run.attacks.results.first(where: { $0.attack == name }) else {
+                throw AuditError("results: the audit of \(method) has no \(name) result", status: .software)
+            }
+            return result
+        }
+        func variant(_ result: AttackResult, _ name: String) throws -> AttackMetrics {
+            guard let metrics = result.variants[name] else { throw AuditError("results: \(result.attack) has no \(name) scores", status: .software) }
+            return metrics
+        }
+        func umiaTrial(_ name: String) throws -> UMIATrial {
+            let metrics = try variant(try result("umia"), name)
+            return UMIATrial(metrics: metrics, accuracy: metrics.balancedAccuracyAtNaturalThreshold ?? .nan)
+        }
+        guard let gate = run.gate, let svm = try result("svm").detail?.decode(SVMAttackDetail.self),
+              let quality = try result("forget_quality").detail?.decode(ForgetQualityDetail.self) else {
+            throw AuditError("results: the audit of \(method) has no gate or no attack detail", status: .software)
+        }
+        self.method = method
+        self.seed = seed
+        seconds = run.models.targetUnlearning?.seconds ?? 0
+        utility = run.utility.audited
+        self.svm = svm
+        forgetQuality = quality
+        ulira = try variant(try result("ulira"), "online")
+        umia = try umiaTrial("shadow")
+        umiaCrossValidated = try umiaTrial("cross_validated")
+        self.gate = gate
+    }
 }
 
-/// `miaudit results`: every unlearning method on the bundled data, over several seeds, as a
-/// Markdown table (docs/results.md) with the JSON of every trial beside it.
+/// `miaudit results`: the studies behind docs/results.md, each regenerating its own section.
 struct ResultsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "results",
+        abstract: "Regenerate the studies in docs/results.md: the method comparison, and attack power against reference models.",
+        discussion: """
+            Each subcommand rewrites its own section of the Markdown file (between its marker comments), \
+            leaving the other sections as they are, and writes its raw figures as JSON beside it.
+              miaudit results methods --out docs/results.md
+              miaudit results references --out docs/results.md
+            """,
+        subcommands: [ResultsMethodsCommand.self, ResultsReferencesCommand.self],
+        defaultSubcommand: ResultsMethodsCommand.self)
+}
+
+/// `miaudit results methods`: every unlearning method on the bundled data, over several seeds, as a
+/// Markdown section of docs/results.md with the JSON of every trial beside it.
+struct ResultsMethodsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "methods",
         abstract: "Compare the unlearning methods on a data set: utility, forgetting and every attack, over seeds.",
         discussion: """
             For each method and seed: unlearn the forget split from the original model (timed), then \
             measure utility, the SVM attack, forget quality against the gold models, U-LiRA and U-MIA \
             (16 shadows that apply the same method). Shadows and gold models are cached, so a rerun \
-            only repeats the unlearning. Writes Markdown (--out) and the raw trials as JSON beside it.
-              miaudit results --out docs/results.md
+            only repeats the unlearning. Writes its section of the Markdown (--out) and the raw trials as \
+            JSON beside it (the same name with .json).
+              miaudit results methods --out docs/results.md
             """)
 
     @OptionGroup var dataOptions: DataOptions
@@ -77,55 +133,32 @@ struct ResultsCommand: ParsableCommand {
         try reportingErrors {
             let threads = threadOptions.apply()
             try checkWritableDestination(out)
-            let (dataSet, data) = try dataOptions.load()
+            let dataSet = try PairDataSet.load(directory: URL(fileURLWithPath: dataOptions.data))
             let names = methods.isEmpty ? UnlearningMethods.names : methods
             let chosen = try names.map { try UnlearningMethods.named($0) }
-            let ablations = ablation ? Self.ablations() : []
-            let (model, recipe) = try originalModel(dataSet: dataSet, data: data, threads: threads)
-            let splits = try AuditSplits(dataSet: dataSet)
-            let originalAdapter = NativeAdapter(model: model, modelID: "original", digest: "")
-            var bankSettings = ModelBankSettings()
-            bankSettings.collapseAccuracy = collapseAccuracy
-            let bank = try ModelBank(dataSet: dataSet, data: data, recipe: recipe, validation: splits.validation,
-                                     cacheDirectory: URL(fileURLWithPath: cache), settings: bankSettings)
-            var settings = ShadowAuditSettings()
-            settings.shadows = shadows
-            settings.goldModels = gold
-            settings.models = bankSettings
-            let originalUtility = try splits.utility(originalAdapter, dataSet)
-            var trials: [MethodTrial] = []
+            let ablations = ablation ? try UnlearningMethods.ablationNames.map { try UnlearningMethods.named($0) } : []
             let start = ContinuousClock.now
+            var trials: [MethodTrial] = []
+            var originalUtility: ModelUtility?
             for method in chosen + ablations {
                 for seed in 0..<UInt64(seeds) {
                     let note = "\(method.name) seed \(seed)"
-                    FileHandle.standardError.write(Data("results: \(note): unlearning…\n".utf8))
-                    let request = UnlearningRequest(data: data, forget: splits.pool.forget, retain: splits.retain, recipe: recipe,
-                                                    seed: RandomSource.derivedSeed(seed, "unlearn-\(method.name)"),
-                                                    validation: splits.validation)
-                    let clock = ContinuousClock.now
-                    let unlearned = try method.unlearn(model, request: request) { _ in }
-                    let elapsed = seconds(since: clock)
-                    let target = NativeAdapter(model: unlearned, modelID: note, digest: "")
-                    FileHandle.standardError.write(Data(String(format: "results: %@: unlearned in %.1f s; auditing (shadows may train first)…\n", note, elapsed).utf8))
-                    let bar = ProgressBar(title: "models", total: shadows + gold)
-                    let audit = try ShadowAudit.run(target: target, bank: bank, method: method, pool: splits.pool, retain: splits.retain,
-                                                    settings: settings) { bar.update($0.done, note: $0.note) }
-                    bar.finish()
-                    let svm = try SVMMembershipAttack.run(dataSet: dataSet, reference: originalAdapter, audited: target,
-                                                          forget: splits.pool.forget, retain: splits.retain,
-                                                          validation: splits.validation, holdout: splits.pool.holdout)
-                    let utility = try splits.utility(target, dataSet)
-                    trials.append(MethodTrial(method: method.name, seed: seed, seconds: elapsed, utility: utility, svm: svm,
-                                              forgetQuality: audit.forgetQuality!, ulira: audit.ulira!.online, umia: audit.umia!,
-                                              umiaCrossValidated: audit.umiaCrossValidated!,
-                                              gate: try Self.gate(audit, svm: svm, utility: UtilityComparison(audited: utility, original: originalUtility))))
+                    FileHandle.standardError.write(Data("results: \(note): unlearning, then auditing (shadows may train first)…\n".utf8))
+                    let spec = try trialSpec(method: method.name, seed: RandomSource.derivedSeed(seed, "unlearn-\(method.name)"))
+                    let view = AuditProgressView()
+                    let run = try AuditPipeline.run(spec, options: AuditRunOptions(toolVersion: ToolInfo.version,
+                                                                                     environment: ToolInfo.environment), progress: view.update)
+                    view.finish()
+                    originalUtility = originalUtility ?? run.utility.original
+                    trials.append(try MethodTrial(run, method: method.name, seed: seed))
                 }
             }
+            guard let originalUtility else { return }
             let ablationNames = Set(ablations.map(\.name))
             let markdown = ResultsMarkdown(trials: trials.filter { !ablationNames.contains($0.method) },
                                            ablation: trials.filter { ablationNames.contains($0.method) }, original: originalUtility, dataSet: dataSet, shadows: shadows, gold: gold,
                                            seeds: seeds, threads: threads, totalSeconds: seconds(since: start)).render()
-            try write(Data(markdown.utf8), to: out)
+            try MarkdownSections.write(markdown, section: "methods", to: out)
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
             encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
@@ -136,40 +169,26 @@ struct ResultsCommand: ParsableCommand {
         }
     }
 
-    /// The gate of a trial: SPEC §8's default rules (`AuditMetricNames.defaultRules`) under the
-    /// default policy, on the metrics an audit would measure.
-    static func gate(_ audit: ShadowAuditResult, svm: SVMAttackResult, utility: UtilityComparison) throws -> GateVerdict {
-        try GatePolicy().evaluate(AuditMetricNames.defaultRules, on: AuditMetrics.measure(shadowAudit: audit, svm: svm, utility: utility))
-    }
-
-    /// The published MultiDelete with one loss term switched off at a time.
-    static func ablations() -> [any UnlearningMethod] {
-        let base = MultiDeleteUnlearning.published.configuration
-        func variant(_ name: String, _ change: (inout MultiDeleteWeights) -> Void) -> any UnlearningMethod {
-            var configuration = base
-            change(&configuration.weights)
-            return MultiDeleteUnlearning(name: name, configuration: configuration)
-        }
-        return [variant("multidelete-without-md") { $0.decoupling = 0 },
-                variant("multidelete-without-mkr") { $0.multimodalRetention = 0 },
-                variant("multidelete-without-ukr") { $0.unimodalRetention = 0 }]
-    }
-
-    /// The original model and its recipe: read from `original`, or trained like the demo's.
-    func originalModel(dataSet: PairDataSet, data: MatchingData, threads: Int) throws -> (FusionModel, TrainingRecipe) {
-        if FileManager.default.fileExists(atPath: original) {
-            let (model, metadata) = try loadModel(original)
-            return (model, try ShadowAttackOptions.recipe(of: original, metadata: metadata))
-        }
-        try checkWritableDestination(original)
-        let recipe = TrainingRecipe()
-        let train = try dataSet.indices(ofSplit: "train")
-        let (model, _) = trainShowingProgress(MatchingTrainer(recipe: recipe, seed: 0), data: data, rows: train)
-        let provenance = TrainingProvenance(dataSet: dataSet.manifest.name, dataSetDigest: dataSet.digest, split: "train",
-                                            excluded: nil, rows: train.count, recipe: recipe, seed: 0, threads: threads,
-                                            tool: ToolInfo.version)
-        try model.save(to: URL(fileURLWithPath: original), metadata: [TrainingProvenance.key: provenance.json()])
-        return (model, recipe)
+    /// The audit of one trial: the original with `method` applied (seed `seed`), every attack with
+    /// shadows applying the same method, and the default gate. Run seed 0, so every trial of every
+    /// method shares the gold models and the keep matrix.
+    func trialSpec(method: String, seed: UInt64) throws -> AuditSpec {
+        let absolute = { (path: String) in URL(fileURLWithPath: path).standardizedFileURL.path }
+        let text = "results: \(method), unlearning seed \(seed)"
+        var original = OriginalModelSpec(path: absolute(self.original))
+        var training = OriginalTraining()
+        training.seed = 0
+        original.train = training
+        var spec = AuditSpec(name: "results-\(method)", data: absolute(dataOptions.data), original: original,
+                             target: .unlearn(UnlearnTarget(method: method, seed: seed)),
+                             source: SpecSource(path: "<miaudit results>", text: text, sha256: sha256Hex(Data(text.utf8))))
+        spec.seed = 0
+        spec.attacks = ["svm", "ulira", "umia", "forget_quality"]
+        spec.shadows.count = shadows
+        spec.gold = gold
+        spec.settings.collapseAccuracy = collapseAccuracy
+        spec.cache = absolute(cache)
+        return spec
     }
 
     func write(_ data: Data, to path: String) throws {

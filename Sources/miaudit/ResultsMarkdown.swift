@@ -1,3 +1,4 @@
+import Audit
 import AuditData
 import Foundation
 import Gate
@@ -45,7 +46,7 @@ struct ResultsMarkdown {
         var lines: [String] = []
         lines.append("# Unlearning methods compared on \(dataSet.manifest.name)")
         lines.append("")
-        lines.append("Regenerate with `miaudit results --out docs/results.md` (release build). Data set \(dataSet.manifest.name), "
+        lines.append("Regenerate with `miaudit results methods --out docs/results.md` (release build). Data set \(dataSet.manifest.name), "
                      + "\(dataSet.count) pairs, digest `\(dataSet.digest.prefix(16))…`; forget \(trials.first?.forgetQuality.tests.first?.n1 ?? 0) rows. "
                      + "Each method unlearns the forget split from the same original model with \(seeds) seeds (0…\(seeds - 1)); "
                      + "figures are mean ± population sd over those seeds. U-LiRA and U-MIA use \(shadows) shadows that apply the same method; "

@@ -1,8 +1,8 @@
 import ArgumentParser
+import Audit
 import AuditData
 import Foundation
 import MatchingTask
-import MembershipInference
 import ModelAdapters
 import NeuralNet
 import NumericCore
@@ -100,7 +100,10 @@ struct UnlearnCommand: ParsableCommand {
             try checkWritableDestination(out)
             let (dataSet, data) = try dataOptions.load()
             let (original, metadata) = try loadModel(model)
-            var recipe = try ShadowAttackOptions.recipe(of: model, metadata: metadata)
+            guard let provenance = TrainingProvenance.from(metadata: metadata) else {
+                throw UsageError(description: "\(model): the model has no \"\(TrainingProvenance.key)\" metadata, so its training recipe is unknown; give a model as written by miaudit train or miaudit demo")
+            }
+            var recipe = provenance.recipe
             let method = try configuredMethod(recipe: &recipe)
             let forgetRows = try dataSet.indices(ofSplit: forget), retainRows = try dataSet.indices(ofSplit: retain)
             let validation = dataSet.splits["validation"] != nil ? try dataSet.indices(ofSplit: "validation") : []
@@ -108,27 +111,15 @@ struct UnlearnCommand: ParsableCommand {
                                                                  source: dataSet.manifestPath) {
                 throw UsageError(description: "\(model): \(problem)")
             }
-            let request = UnlearningRequest(data: data, forget: forgetRows, retain: retainRows, recipe: recipe, seed: seed,
-                                            validation: validation)
             let status = StatusLine(title: "unlearn \(method.name)")
-            let start = ContinuousClock.now
-            var report: MultiDeleteReport?
-            let unlearned: FusionModel
-            if let multi = method as? MultiDeleteUnlearning {
-                let result = try multi.run(original, request: request) { status.show($0) }
-                (unlearned, report) = (result.model, result.report)
-            } else {
-                unlearned = try method.unlearn(original, request: request) { status.show($0) }
-            }
-            let elapsed = seconds(since: start)
+            let step = UnlearningStep(method: method, recipe: recipe, seed: seed, dataSet: dataSet, data: data, forget: forgetRows,
+                                      retain: retainRows, validation: validation, forgetName: forget, retainName: retain,
+                                      toolVersion: ToolInfo.version)
+            let unlearned = try step.run(original, originalPath: model,
+                                         originalDigest: "sha256:" + sha256Hex(try Data(contentsOf: URL(fileURLWithPath: model))),
+                                         provenance: provenance, output: URL(fileURLWithPath: out)) { status.show($0) }
             status.finish()
-            let record = UnlearningRecord(method: method.name, settings: method.settings, seed: seed, forget: forget,
-                                          retain: retain, dataSetDigest: dataSet.digest, original: model,
-                                          originalDigest: "sha256:" + sha256Hex(try Data(contentsOf: URL(fileURLWithPath: model))),
-                                          seconds: elapsed, threads: threads, tool: ToolInfo.version, report: report)
-            var outputMetadata = [UnlearningRecord.key: try record.json()]
-            outputMetadata[TrainingProvenance.key] = metadata[TrainingProvenance.key]
-            try unlearned.save(to: URL(fileURLWithPath: out), metadata: outputMetadata)
+            let record = unlearned.record
 
             let splits = (test: dataSet.splits["test"] != nil ? try dataSet.indices(ofSplit: "test") : [],
                           holdout: dataSet.splits["holdout"] != nil ? try dataSet.indices(ofSplit: "holdout") : [])
@@ -136,12 +127,12 @@ struct UnlearnCommand: ParsableCommand {
                 try ModelUtility.measure(NativeAdapter(model: m, modelID: id, digest: ""), dataSet: dataSet, test: splits.test,
                                          forget: forgetRows, retain: retainRows, holdout: splits.holdout)
             }
-            let comparison = UtilityComparison(audited: try utility(unlearned, "unlearned"), original: try utility(original, "original"))
+            let comparison = UtilityComparison(audited: try utility(unlearned.model, "unlearned"), original: try utility(original, "original"))
             switch format {
             case .json:
                 print(try OutputFormat.json(UnlearnOutput(unlearning: record, utility: comparison, out: out)))
             case .text:
-                if let report {
+                if let report = record.report {
                     for epoch in report.epochs {
                         print(String(format: "epoch %d: L_MD %.5f  L_MKR %.5f  L_UKR %.5f  total %.5f (%d steps)", epoch.epoch,
                                      epoch.meanLosses.decoupling, epoch.meanLosses.multimodalRetention,
@@ -150,7 +141,7 @@ struct UnlearnCommand: ParsableCommand {
                     print("checkpoint: \(report.checkpointRule)")
                 }
                 print(String(format: "%@ unlearned %d forget rows in %.2f s with %d BLAS thread(s); wrote %@",
-                             method.name, forgetRows.count, elapsed, threads, out))
+                             method.name, forgetRows.count, record.seconds, threads, out))
                 let a = comparison.audited, o = comparison.original!
                 print(String(format: "forget match %.3f → %.3f (random pairs %.3f, holdout %.3f); test ITM %.3f → %.3f; retain match %.3f → %.3f",
                              o.forgetMatchAccuracy, a.forgetMatchAccuracy, a.forgetMismatchedMatchRate, a.holdoutMatchAccuracy,

@@ -1,11 +1,12 @@
-@testable import Audit
 import AuditData
 import Foundation
 import Gate
 import MatchingTask
+import MembershipInference
 import ModelAdapters
 import NumericCore
 import Testing
+@testable import Audit
 
 /// Audit specs: every field typed, defaults filled, relative paths resolved against the spec, and
 /// every mistake one error naming the file, the line and the key path.
@@ -80,9 +81,8 @@ import Testing
         expected.shadows.count = 8
         expected.shadows.method = "none"
         expected.gold = 4
-        expected.attacks = [.svm, .ulira, .forgetQuality]
-        expected.settings.variance = "per-example"
-        expected.settings.folds = 5
+        expected.attacks = ["svm", "ulira", "forget_quality"]
+        expected.settings.attackOptions = AttackOptionValues(["variance": .text("per-example"), "folds": .integer(5)])
         expected.settings.perturbations = 3
         expected.settings.collapseAccuracy = 0.5
         expected.cache = "/specs/audits/cache"
@@ -105,7 +105,7 @@ import Testing
         #expect(spec.shadows == ShadowModelsSpec())
         #expect(spec.shadowMethod == "none")
         #expect(spec.gold == 8)
-        #expect(spec.attacks == .all)
+        #expect(spec.attacks == AttackRegistry.names)
         #expect(spec.settings == AuditSettings())
         #expect(spec.cache == nil)
         #expect(spec.gate == GateSpec())
@@ -120,7 +120,7 @@ import Testing
         var recipe = TrainingRecipe()
         recipe.epochs = 3
         #expect(spec.original.train?.recipe == recipe)
-        #expect(spec.original.train?.seed == 0)
+        #expect(spec.original.train?.seed == nil)  // derived from the run seed when training (AuditSeeds.originalTraining)
         #expect(spec.cache == nil)
         #expect(spec.description == nil)
         #expect(spec.gate.rules == AuditMetricNames.defaultRules)
@@ -249,7 +249,7 @@ import Testing
 
     @Test func shadowCountMustBeEvenAndAtLeastFourWhenShadowAttacksRun() {
         #expect(message(Self.minimal + "\nshadows: {count: 7}")
-            == "/specs/audits/x.yaml:5: shadows.count: ulira and umia need an even number of shadow models, at least 4, got 7; use e.g. count: 16")
+            == "/specs/audits/x.yaml:5: shadows.count: ulira, umia and rmia need an even number of shadow models, at least 4, got 7; use e.g. count: 16")
         #expect(message(Self.minimal + "\nattacks: [umia]\nshadows:\n  count: 2")
             == "/specs/audits/x.yaml:7: shadows.count: umia needs an even number of shadow models, at least 4, got 2; use e.g. count: 16")
         #expect(message(Self.minimal + "\nattacks: [svm, forget_quality]\nshadows: {count: 3}") == nil)
@@ -260,9 +260,11 @@ import Testing
                         + "    - {metric: ulira.online.auc, at_most: ~}")
             == "/specs/audits/x.yaml:10: gate.rules[1]: a null bound is calibrated on gold models but gold is 0; set gold ≥ 1 (e.g. gold: 8) "
             + "or give a fixed bound")
-        #expect(message(Self.minimal + "\ngate:\n  rules:\n    - {metric: svm.post_existence, at_most: null}")
-            == "/specs/audits/x.yaml:7: gate.rules[0]: svm.post_existence has no null distribution (only the shadow attacks and "
-            + "forget quality are scored on gold models); give it a fixed bound")
+        #expect(message(Self.minimal + "\ngate:\n  rules:\n    - {metric: utility.test_itm_accuracy, at_least: null}")
+            == "/specs/audits/x.yaml:7: gate.rules[0]: utility.test_itm_accuracy has no null distribution (only the attacks' metrics are "
+            + "scored on gold models); give it a fixed bound")
+        // Every attack metric has a null now, the SVM attack's too.
+        #expect(message(Self.minimal + "\ngate:\n  rules:\n    - {metric: svm.post_existence, at_most: null}") == nil)
         #expect(message(Self.minimal + "\ngold: 0")
             == "/specs/audits/x.yaml:5: gold: forget_quality compares the target with gold models but gold is 0; set gold ≥ 1 (e.g. gold: 8) "
             + "or remove forget_quality from attacks")
@@ -272,7 +274,7 @@ import Testing
 
     @Test func anAdapterTargetNeedsTheShadowsMethod() {
         let yaml = Self.minimal.replacingOccurrences(of: "{unlearn: {method: none}}", with: "\n  adapter: {kind: native, path: m.safetensors}")
-        #expect(message(yaml) == "/specs/audits/x.yaml:1: shadows.method: required when the target is an adapter and ulira and umia run: "
+        #expect(message(yaml) == "/specs/audits/x.yaml:1: shadows.method: required when the target is an adapter and ulira, umia and rmia run: "
             + "the shadows must apply the method the audited model claims, which an adapter cannot say; set it to one of: "
             + "none, retrain, multidelete, multidelete-f, multidelete-calibrated, finetune, neggrad, dtd")
         #expect(message(yaml + "\nattacks: [svm, forget_quality]") == nil)
@@ -298,10 +300,10 @@ import Testing
 
     @Test func attacksMustBeKnownAndListedOnce() {
         #expect(message(Self.minimal + "\nattacks: [svm, lira]")
-            == "/specs/audits/x.yaml:5: attacks[1]: unknown attack \"lira\"; did you mean \"ulira\"? use one of: svm, ulira, umia, forget_quality")
+            == "/specs/audits/x.yaml:5: attacks[1]: unknown attack \"lira\"; did you mean \"ulira\"? use one of: svm, ulira, umia, forget_quality, rmia")
         #expect(message(Self.minimal + "\nattacks:\n  - svm\n  - svm") == "/specs/audits/x.yaml:7: attacks[1]: svm is listed twice; list each attack once")
         #expect(message(Self.minimal + "\nattacks: []")
-            == "/specs/audits/x.yaml:5: attacks: the list is empty; list at least one of: svm, ulira, umia, forget_quality")
+            == "/specs/audits/x.yaml:5: attacks: the list is empty; list at least one of: svm, ulira, umia, forget_quality, rmia")
     }
 
     @Test func emptyAndNonMappingFilesAreErrors() {
@@ -352,7 +354,7 @@ import Testing
             #expect(spec.shadows.count == 16)
             #expect(spec.gold == 8)
             #expect(spec.seed == 0)
-            #expect(spec.attacks == .all)
+            #expect(spec.attacks == ["svm", "ulira", "umia", "forget_quality"])
             #expect(spec.gate.rules == AuditMetricNames.defaultRules)
             #expect(spec.source.path == url.path)
             #expect(spec.source.text == (try String(contentsOf: url, encoding: .utf8)))

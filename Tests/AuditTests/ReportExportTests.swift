@@ -8,6 +8,7 @@ import MatchingTask
 import ModelAdapters
 import NumericCore
 import ReportStore
+@testable import ReferenceModels
 import Stats
 import Testing
 @testable import Audit
@@ -60,46 +61,57 @@ private enum Fixture {
                     seconds: 1.5, fromCache: fromCache)
     }
 
-    static func shadowAudit() throws -> (ShadowAuditResult, [String: ROCPoints], ScoreHistograms) {
+    /// Attack results from the real attacks on a synthetic signal table (8 shadows, 3 gold models),
+    /// the SVM attack's made by hand (without power), with curves and histograms.
+    static func attacks() throws -> ([String: AttackResult], [String: ROCPoints], ScoreHistograms) {
         var generator = RandomSource(seed: 7)
         let keep = try KeepMatrix(shadows: 8, examples: forgetCount + holdoutCount, seed: 7)
-        let shadowScores = keep.rows.map { row in row.map { ($0 ? 1.0 : 0.0) + generator.nextGaussian() } }
+        func model(_ name: String, _ phi: [Double], ratios: [Double]? = nil) throws -> ModelSignals {
+            try ModelSignals(name: name, trueClassProbability: phi.map { 1 / (1 + exp(-$0)) }, truthRatios: ratios)
+        }
+        func ratios() -> [Double] { (0..<forgetCount).map { _ in 1 + generator.nextUnitDouble() } }
+        let shadows = try keep.rows.enumerated().map { k, row in try model("shadow \(k)", row.map { ($0 ? 1.0 : 0.0) + generator.nextGaussian() }) }
         let target = scores(&generator, shift: 1.2), gold = scores(&generator, shift: 0), original = scores(&generator, shift: 1.5)
-        let ulira = try ULiRA.run(shadowScores: shadowScores, keep: keep, targetScores: target, labels: labels)
-        let umia = try UMIA.score(try UMIA.fitOnShadows(shadowScores: shadowScores, keep: keep), targetScores: target, labels: labels,
-                                  trainingExamples: keep.shadows * keep.examples)
-        let umiaCV = try UMIA.crossValidated(targetScores: target, labels: labels, folds: 5, seed: 3)
-        let ratios = (0..<4).map { _ in (0..<forgetCount).map { _ in 1 + generator.nextUnitDouble() } }
-        let forgetQuality = try ForgetQualityResult(audited: ratios[0], gold: Array(ratios.dropFirst()),
-                                                    view: .paraphrase, perturbations: 5)
-        let nulls = [
-            "ulira.online.auc": NullDistribution(values: [0.51, 0.47, 0.55, 0.49, 0.6, 0.52, 0.5, 0.53], audited: ulira.online.auc),
-            "umia.shadow.accuracy": NullDistribution(values: [0.5, 0.52, 0.48, 0.51], audited: umia.accuracy),
-            "forget_quality.median_pvalue": NullDistribution(values: [0.4, 0.62, 0.33], audited: forgetQuality.medianPValue),
-        ]
-        let result = ShadowAuditResult(
-            method: "none", settings: ShadowAuditSettings(), forgetRows: forgetCount, holdoutRows: holdoutCount,
-            shadowModels: (0..<8).map { modelRecord("shadow", $0, attempts: $0 == 3 ? 2 : 1, fromCache: $0 < 6) },
-            goldModels: (0..<3).map { modelRecord("gold", $0, fromCache: true) },
-            ulira: ulira, umia: umia, umiaCrossValidated: umiaCV, forgetQuality: forgetQuality, nulls: nulls)
+        let golds = try (0..<3).map { g in try model("gold \(g)", g == 0 ? gold : scores(&generator, shift: 0), ratios: ratios()) }
+        let table = try SignalTable(labels: labels, target: try model("target", target, ratios: ratios()), shadows: shadows,
+                                    membership: keep.rows, golds: golds, seed: 3)
+        let suite = try AttackSuite.run([ULiRAAttack(), UMIAAttack(), ForgetQualityAttack()], on: table,
+                                        options: AttackOptionValues(["folds": .integer(5)]))
+        var results = Dictionary(uniqueKeysWithValues: suite.results.map { ($0.attack, $0) })
+        let svm = SVMAttackDetail(priorExistence: 0.71, postExistence: 0.64, ratio: 0.71 / 0.64, holdoutExistence: 0.52,
+                                  attackerAUC: 0.53, attackerAUCInterval: [0.47, 0.59], attackerHasPower: false,
+                                  trainingMembers: 30, trainingNonMembers: 30)
+        results["svm"] = AttackResult(attack: "svm", title: SVMMembershipAttack().title, variants: [:],
+                                      values: ["post_existence": 0.64, "prior_to_post_ratio": 0.71 / 0.64], nulls: [:], options: [:],
+                                      detail: try JSONValue(encoding: svm))
         let curves = ["ulira.online": try curve(target), "umia.cross_validated": try curve(original)]
         let edges = stride(from: -4.0, through: 5.0, by: 1.0).map { $0 }
         let histograms = ScoreHistograms(edges: edges, models: [
             histogram("audited", count: 1, target, edges: edges), histogram("original", count: 1, original, edges: edges),
             histogram("gold", count: 3, gold, edges: edges),
         ])
-        return (result, curves, histograms)
+        return (results, curves, histograms)
     }
 
-    /// The gate over the shadow audit's metrics: U-LiRA against its null (inconclusive: above the
-    /// null's 95th percentile, interval not wholly above its maximum), U-MIA against a strict fixed
-    /// bound (fails), forget quality and utility (pass).
-    static func gate(_ shadow: ShadowAuditResult) throws -> (GateVerdict, [String: ReportedMetric]) {
-        let ulira = try #require(shadow.ulira), umia = try #require(shadow.umia), fq = try #require(shadow.forgetQuality)
+    static let references = ReferencesRecord(
+        provider: "native", shadowMethod: "none{}",
+        shadowModels: (0..<8).map { modelRecord("shadow", $0, attempts: $0 == 3 ? 2 : 1, fromCache: $0 < 6) },
+        goldModels: (0..<3).map { modelRecord("gold", $0, fromCache: true) }, collapseAccuracy: 0.55)
+
+    static let signals = SignalsRecord(forgetRows: forgetCount, holdoutRows: holdoutCount, populationRows: nil,
+                                       truthRatio: TruthRatioRecord(view: "paraphrase", perturbations: 5), calibrationRows: 48)
+
+    /// The gate over the attacks' metrics: U-LiRA against a null (inconclusive: above the null's
+    /// 95th percentile, interval not wholly above its maximum), U-MIA against a strict fixed bound
+    /// (fails), forget quality and utility (pass).
+    static func gate(_ attacks: [String: AttackResult]) throws -> (GateVerdict, [String: ReportedMetric]) {
+        let ulira = try #require(attacks["ulira"]?.variants["online"]), umia = try #require(attacks["umia"]?.variants["shadow"])
+        let fq = try #require(attacks["forget_quality"]?.values["median_pvalue"])
+        let accuracy = try #require(umia.balancedAccuracyAtNaturalThreshold)
         let measured: [String: MeasuredMetric] = [
-            "ulira.online.auc": MeasuredMetric(auc: ulira.online, null: shadow.nulls["ulira.online.auc"]),
-            "umia.shadow.accuracy": MeasuredMetric(value: umia.accuracy, interval: [umia.accuracy - 0.05, umia.accuracy + 0.05]),
-            "forget_quality.median_pvalue": MeasuredMetric(value: fq.medianPValue),
+            "ulira.online.auc": MeasuredMetric(value: ulira.auc, interval: ulira.aucInterval, nullValues: [0.51, 0.47, 0.55, 0.49, 0.6, 0.52, 0.5, 0.53]),
+            "umia.shadow.accuracy": MeasuredMetric(value: accuracy, interval: [accuracy - 0.05, accuracy + 0.05]),
+            "forget_quality.median_pvalue": MeasuredMetric(value: fq),
             "utility.test_itm_accuracy_drop": MeasuredMetric(value: 0.01),
         ]
         let rules = [
@@ -108,22 +120,14 @@ private enum Fixture {
             GateRule(metric: "forget_quality.median_pvalue", .atLeast, .fixed(0.001)),
             GateRule(metric: "utility.test_itm_accuracy_drop", .atMost, .fixed(0.02), name: "test accuracy drop"),
         ]
-        let verdict = try GatePolicy().evaluate(rules, on: measured)
-        let reported = measured.mapValues { m in
-            ReportedMetric(value: m.value, interval: [m.lower, m.upper], null: m.null.map { NullSummary(values: $0.values, audited: m.value) })
-        }
-        return (verdict, reported)
+        return (try GatePolicy().evaluate(rules, on: measured), measured.mapValues(ReportedMetric.init))
     }
-
-    static let svm = SVMAttackResult(priorExistence: 0.71, postExistence: 0.64, ratio: 0.71 / 0.64, holdoutExistence: 0.52,
-                                     attackerAUC: 0.53, attackerAUCInterval: [0.47, 0.59], attackerHasPower: false,
-                                     trainingMembers: 30, trainingNonMembers: 30)
 
     static var keyID: String { "ed25519:" + sha256Hex(publicKey).prefix(16) }
 
     static func report() throws -> ExportedReport {
-        let (shadow, curves, histograms) = try shadowAudit()
-        let (gate, metrics) = try gate(shadow)
+        let (attacks, curves, histograms) = try attacks()
+        let (gate, metrics) = try gate(attacks)
         let identity = { (name: String) in AdapterIdentity(kind: "native", modelID: name, digest: "sha256:" + String(repeating: "0f", count: 32),
                                                            classes: ["no-match", "match"]) }
         let report = AuditReport(
@@ -137,7 +141,8 @@ private enum Fixture {
                                  shadowMethod: "none"),
             remediation: RemediationStep(step: 1, action: "audit-claim", previousStepDigest: nil),
             utility: UtilityComparison(audited: utility(0.74, forget: 0.88), original: utility(0.75, forget: 0.9)),
-            svm: svm, shadowAudit: shadow, metrics: metrics, curves: curves, histograms: histograms, gate: gate, seconds: 12.5,
+            references: references, signals: signals, attacks: attacks, metrics: metrics, curves: curves, histograms: histograms,
+            gate: gate, seconds: 12.5,
             previousDigest: String(repeating: "9e", count: 32), signerKeyID: keyID)
         return ExportedReport(report: report, id: 7, digest: String(repeating: "5a", count: 32), keyID: keyID, publicKey: publicKey,
                               createdAt: createdAt)
@@ -146,8 +151,8 @@ private enum Fixture {
     /// The same report with no attack run and no charts.
     static func emptyReport() throws -> ExportedReport {
         var exported = try report()
-        exported.report.svm = nil
-        exported.report.shadowAudit = nil
+        exported.report.attacks = [:]
+        exported.report.references = nil
         exported.report.curves = [:]
         exported.report.histograms = nil
         exported.report.remediation = nil
@@ -258,7 +263,8 @@ private func points(_ attribute: String?) -> [(x: Double, y: Double)] {
     @Test func nilSectionsSayNotRun() throws {
         let exported = try Fixture.emptyReport()
         let html = ReportExport.html(exported), markdown = ReportExport.markdown(exported)
-        for attack in ["U-LiRA", "U-MIA", "Forget quality", "SVM attack", "Score histograms", "Shadow and gold models"] {
+        for attack in ["U-LiRA (per-example)", "U-MIA (population)", "Forget quality (KS test against the gold models)", "SVM black-box attack",
+                       "RMIA (relative membership inference)", "Score histograms", "Shadow and gold models"] {
             #expect(html.contains("\(attack): not run."), "HTML: \(attack)")
             #expect(markdown.contains("\(Markup.markdown(attack)): not run."), "Markdown: \(attack)")
         }
@@ -326,7 +332,7 @@ private func points(_ attribute: String?) -> [(x: Double, y: Double)] {
         for header in ["| Rule | Measured \\[interval\\] | Bound | Outcome | Explanation |",
                        "| Metric | Value \\[interval\\] | Null (gold models) |",
                        "| Variant | AUC \\[95% DeLong\\] | Balanced accuracy |",
-                       "| Attacker | Accuracy | AUC \\[95% DeLong\\] |",
+                       "| Metric | Audited | Meaning |",
                        "| Gold model | KS D | p | log10 p |",
                        "| Null of | Audited | Null 95th percentile | Null min | Null max |",
                        "| Measure | Audited | Original | Change |",

@@ -62,7 +62,8 @@ import Testing
         #expect(report["audit_name"] as? String == "small-none")
         #expect(report["previous_digest"] is NSNull)
         let curves = try #require(report["curves"] as? [String: Any])
-        #expect(Set(curves.keys) == ["ulira.online", "ulira.offline", "umia.shadow", "umia.cross_validated"])
+        #expect(Set(curves.keys) == ["svm.existence", "ulira.online", "ulira.offline", "umia.shadow", "umia.cross_validated", "rmia.online",
+                                     "rmia.offline"])
         let specRecord = try #require(report["spec"] as? [String: Any])
         #expect(specRecord["text"] as? String == (try String(contentsOfFile: spec, encoding: .utf8)))
 
@@ -74,7 +75,7 @@ import Testing
         let exported = directory.appendingPathComponent("2.json").path
         #expect(try runMiaudit(["report", "export", "2", "--db", db, "--format", "json", "--out", exported]).status == 0)
         let again = try payloadObject(try String(contentsOfFile: exported, encoding: .utf8))
-        for field in ["metrics", "gate", "curves", "histograms", "utility", "svm"] {
+        for field in ["metrics", "gate", "curves", "histograms", "utility", "attacks", "signals"] {
             let a = try JSONSerialization.data(withJSONObject: try #require(report[field]), options: [.sortedKeys])
             let b = try JSONSerialization.data(withJSONObject: try #require(again[field]), options: [.sortedKeys])
             #expect(a == b, "field \(field) differs between two audits with the same seed")
@@ -95,7 +96,7 @@ import Testing
         let viaAdapter = try runMiaudit(["audit", adapterPath, "--db", db, "--key", key, "--format", "json", "--threads", "1"])
         #expect(viaAdapter.status == first.status, "\(viaAdapter.standardError)")
         let adapterReport = try payloadObject(viaAdapter.standardOutput)
-        for field in ["metrics", "gate", "curves", "histograms", "svm"] {
+        for field in ["metrics", "gate", "curves", "histograms", "attacks"] {
             let a = try JSONSerialization.data(withJSONObject: try #require(report[field]), options: [.sortedKeys])
             let b = try JSONSerialization.data(withJSONObject: try #require(adapterReport[field]), options: [.sortedKeys])
             #expect(a == b, "field \(field) differs between the adapter target and the unlearned target")

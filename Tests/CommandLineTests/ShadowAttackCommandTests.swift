@@ -23,30 +23,45 @@ import Testing
         let ulira = try runMiaudit(["attack", "ulira"] + common)
         #expect(ulira.status == 0, "\(ulira.standardError)")
         let report = try Self.json(ulira.standardOutput)
+        let references = try #require(report["references"] as? [String: Any])
+        #expect((references["shadow_models"] as? [[String: Any]])?.count == 4)
+        #expect((references["gold_models"] as? [[String: Any]])?.count == 2)
+        #expect((references["shadow_models"] as? [[String: Any]])?.allSatisfy { $0["from_cache"] as? Bool == false } == true)
+        #expect(references["shadow_method"] as? String == "none{}")
         let result = try #require(report["result"] as? [String: Any])
-        #expect((result["shadow_models"] as? [[String: Any]])?.count == 4)
-        #expect((result["gold_models"] as? [[String: Any]])?.count == 2)
-        #expect((result["shadow_models"] as? [[String: Any]])?.allSatisfy { $0["from_cache"] as? Bool == false } == true)
-        let online = try #require((result["ulira"] as? [String: Any])?["online"] as? [String: Any])
+        #expect(result["attack"] as? String == "ulira")
+        let online = try #require((result["variants"] as? [String: Any])?["online"] as? [String: Any])
         let auc = try #require(online["auc"] as? Double)
         let interval = try #require(online["auc_interval"] as? [Double])
         #expect(auc >= 0 && auc <= 1 && interval.count == 2 && interval[0] <= auc && auc <= interval[1])
         #expect(online["positives"] as? Int == 19 && online["negatives"] as? Int == 42)
         let nulls = try #require(result["nulls"] as? [String: Any])
         #expect((nulls["ulira.online.auc"] as? [String: Any])?["size"] as? Int == 2)
-        #expect(result["method"] as? String == "none{}")
+        let metric = try #require((report["metrics"] as? [String: Any])?["ulira.online.auc"] as? [String: Any])
+        #expect(metric["value"] as? Double == auc && (metric["null"] as? [String: Any])?["size"] as? Int == 2)
         let utility = try #require(report["utility"] as? [String: Any])
         #expect((utility["test_itm_accuracy_change"] as? Double) == 0)  // the target is the original
 
-        // The same shadows and gold models serve U-MIA without training anything.
-        let umia = try runMiaudit(["attack", "umia"] + common)
-        #expect(umia.status == 0, "\(umia.standardError)")
-        let umiaResult = try #require(try Self.json(umia.standardOutput)["result"] as? [String: Any])
-        let records = (umiaResult["shadow_models"] as? [[String: Any]] ?? []) + (umiaResult["gold_models"] as? [[String: Any]] ?? [])
-        #expect(records.count == 6 && records.allSatisfy { $0["from_cache"] as? Bool == true })
-        let accuracy = try #require((umiaResult["umia"] as? [String: Any])?["accuracy"] as? Double)
-        #expect(accuracy >= 0 && accuracy <= 1)
-        #expect((umiaResult["umia_cross_validated"] as? [String: Any])?["folds"] as? Int == 10)
+        // The same shadows and gold models serve U-MIA and RMIA without training anything.
+        for attack in ["umia", "rmia"] {
+            let run = try runMiaudit(["attack", attack] + common)
+            #expect(run.status == 0, "\(run.standardError)")
+            let output = try Self.json(run.standardOutput)
+            let models = try #require(output["references"] as? [String: Any])
+            let records = (models["shadow_models"] as? [[String: Any]] ?? []) + (models["gold_models"] as? [[String: Any]] ?? [])
+            #expect(records.count == 6 && records.allSatisfy { $0["from_cache"] as? Bool == true })
+            let attackResult = try #require(output["result"] as? [String: Any])
+            let variants = try #require(attackResult["variants"] as? [String: Any])
+            #expect(Set(variants.keys) == (attack == "umia" ? ["shadow", "cross_validated"] : ["online", "offline"]))
+            if attack == "umia" {
+                let accuracy = try #require((output["metrics"] as? [String: Any])?["umia.shadow.accuracy"] as? [String: Any])
+                #expect((accuracy["value"] as? Double).map { $0 >= 0 && $0 <= 1 } == true)
+                #expect((attackResult["detail"] as? [String: Any])?["folds"] as? Int == 10)
+            } else {
+                #expect((output["signals"] as? [String: Any])?["population_rows"] as? Int ?? 0 > 0)
+                #expect((attackResult["detail"] as? [String: Any])?["references"] as? Int == 4)
+            }
+        }
 
         // Forget quality needs the gold models only; the text output names the median p.
         let quality = try runMiaudit(["attack", "forget-quality"] + common.dropLast(2))
@@ -61,7 +76,7 @@ import Testing
                     "--target", "reports/nowhere.safetensors", "--no-cache"]
         let unknown = try runMiaudit(base + ["--method", "forget-harder"])
         #expect(unknown.status == 64)
-        #expect(unknown.standardError.contains("forget-harder") && unknown.standardError.contains("none, retrain"))
+        #expect(unknown.standardError.contains("--method forget-harder is not an unlearning method") && unknown.standardError.contains("none, retrain"))
 
         let directory = try temporaryDirectory("shadow-errors")
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -71,17 +86,20 @@ import Testing
                          "--method", "none", "--no-cache"]
         for count in ["5", "2"] {
             let odd = try runMiaudit(withModel + ["--shadows", count])
-            #expect(odd.status == 65)
-            #expect(odd.standardError.contains("shadow count must be even and at least 4 so every example has as many in as out shadows (got \(count))"))
-            #expect(odd.standardError.split(separator: "\n").count == 1)
+            #expect(odd.status == 64)
+            #expect(odd.standardError.contains("--shadows must be even and at least 4, got \(count)"))
         }
         let noMethod = try runMiaudit(withModel.filter { $0 != "--method" && $0 != "none" })
         #expect(noMethod.status == 64)
-        #expect(noMethod.standardError.contains("U-LiRA needs --method"))
+        #expect(noMethod.standardError.contains("ulira needs --method"))
         // Forget quality uses gold models only, so it needs no method.
         let noGold = try runMiaudit(["attack", "forget-quality", "--data", "fixtures/emoji-cldr-small", "--original", original,
                                      "--target", original, "--no-cache", "--gold", "0"])
         #expect(noGold.status == 64)
-        #expect(noGold.standardError.contains("forget quality needs at least one gold model"))
+        #expect(noGold.standardError.contains("forget_quality compares the audited model with gold models; give --gold 1 or more"))
+        let notAnAttack = try runMiaudit(["attack", "lira", "--original", original, "--target", original])
+        #expect(notAnAttack.status == 64 && notAnAttack.standardError.contains("'lira' is not an attack"))
+        let badSetting = try runMiaudit(withModel + ["--setting", "rmia_gamma=-1"])
+        #expect(badSetting.status == 64 && badSetting.standardError.contains("setting rmia_gamma = -1 is not a number in"))
     }
 }

@@ -1,5 +1,4 @@
 @testable import Gate
-import MembershipInference
 import Testing
 
 /// Null-calibrated bounds (SPEC §8) against the fixture null: P95 0.5825, P5 0.477, max 0.6, min 0.47.
@@ -88,10 +87,10 @@ import Testing
     }
 
     @Test func anEmptyOrNonFiniteNullIsAnError() {
-        let empty = MeasuredMetric(value: 0.5, null: NullDistribution(values: [], audited: 0.5))
+        let empty = MeasuredMetric(value: 0.5, nullValues: [])
         #expect(gateError { _ = try atMost.evaluate(empty) } == .invalidMeasurement(
             rule: "ulira.online.auc at_most null", problem: "the null distribution of 'ulira.online.auc' is empty or holds a non-finite value"))
-        let nan = MeasuredMetric(value: 0.5, null: NullDistribution(values: [0.5, .nan], audited: 0.5))
+        let nan = MeasuredMetric(value: 0.5, nullValues: [0.5, .nan])
         #expect(gateError { _ = try atMost.evaluate(nan) } != nil)
     }
 

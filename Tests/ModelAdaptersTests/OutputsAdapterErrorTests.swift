@@ -1,4 +1,5 @@
 import AuditData
+import Diagnostics
 import Foundation
 import NeuralNet
 import NumericCore

@@ -1,5 +1,6 @@
 import AuditData
 import Foundation
+import MembershipInference
 
 /// Number, date and key formatting shared by every export, so HTML, Markdown and the charts
 /// print the same figures the same way.
@@ -8,27 +9,16 @@ import Foundation
 /// rendering a report twice gives identical bytes.
 enum ExportFormat {
     /// What a missing or non-finite number shows as.
-    static let notAvailable = "n/a"
+    static let notAvailable = DetailFormat.notAvailable
 
     /// `value` with `digits` decimals (`%.3f` by default); "n/a" when not finite; never "-0.000".
-    static func fixed(_ value: Double, digits: Int = 3) -> String {
-        guard value.isFinite else { return notAvailable }
-        let text = String(format: "%.\(digits)f", value)
-        let zero = "-" + String(format: "%.\(digits)f", 0.0)
-        return text == zero ? String(text.dropFirst()) : text
-    }
+    static func fixed(_ value: Double, digits: Int = 3) -> String { DetailFormat.fixed(value, digits: digits) }
 
     /// A p-value with three significant digits (`%.3g`): 0.0123, 1.7e-06.
-    static func pValue(_ value: Double) -> String {
-        guard value.isFinite else { return notAvailable }
-        return String(format: "%.3g", value)
-    }
+    static func pValue(_ value: Double) -> String { DetailFormat.pValue(value) }
 
     /// An interval as `[a, b]` with `digits` decimals; "n/a" unless it has exactly two bounds.
-    static func interval(_ bounds: [Double], digits: Int = 3) -> String {
-        guard bounds.count == 2 else { return notAvailable }
-        return "[\(fixed(bounds[0], digits: digits)), \(fixed(bounds[1], digits: digits))]"
-    }
+    static func interval(_ bounds: [Double], digits: Int = 3) -> String { DetailFormat.interval(bounds, digits: digits) }
 
     /// A value and its interval: `0.737 [0.697, 0.777]`.
     static func valueWithInterval(_ value: Double, _ bounds: [Double], digits: Int = 3) -> String {
@@ -56,11 +46,7 @@ enum ExportFormat {
     }
 
     /// A change with an explicit sign: `+0.012`, `-0.034`, `0.000`.
-    static func signed(_ value: Double) -> String {
-        let text = fixed(value)
-        guard value.isFinite, text != fixed(0), !text.hasPrefix("-") else { return text }
-        return "+" + text
-    }
+    static func signed(_ value: Double) -> String { DetailFormat.signed(value) }
 
     /// `date` in UTC as `2025-06-01 12:34:56 UTC`.
     static func utc(_ date: Date) -> String {

@@ -1,9 +1,10 @@
+import MembershipInference
+
 extension ReportContent {
-    /// The curve keys in the order charts draw them, with their legend names.
-    static let curveNames: [(key: String, name: String)] = [
-        ("ulira.online", "U-LiRA online"), ("ulira.offline", "U-LiRA offline"),
-        ("umia.shadow", "U-MIA shadow-trained"), ("umia.cross_validated", "U-MIA cross-validated"),
-    ]
+    /// The curve keys in the order charts draw them (registry order), with their legend names.
+    static var curveNames: [(key: String, name: String)] {
+        AttackRegistry.all.flatMap { attack in attack.variants.map { ("\(attack.name).\($0.name)", $0.label) } }
+    }
 
     /// `curves` as chart series: the known attacks first in a fixed order, then any others by key.
     static func rocSeries(_ curves: [String: ROCPoints]) -> [ROCSeries] {

@@ -1,5 +1,6 @@
 import MatchingTask
 import MembershipInference
+import ReferenceModels
 
 extension ReportContent {
     /// The audited model's utility beside the original's, with the change.
@@ -58,17 +59,24 @@ extension ReportContent {
         } else {
             blocks.append(.paragraph("Supplied as is: this audit did not unlearn it."))
         }
-        blocks.append(.heading("Shadow and gold models"))
-        guard let shadow = report.shadowAudit else {
-            return ExportSection(id: "models", title: "Models", blocks: blocks + [notRun("Shadow and gold models")])
+        blocks.append(.heading("Reference models"))
+        let signals = report.signals
+        var facts: [(String, ExportCell)] = [("Pool", ExportCell("\(signals.forgetRows) forget + \(signals.holdoutRows) holdout rows"))]
+        if let population = signals.populationRows { facts.append(("Population rows (validation and test; RMIA's z)", ExportCell("\(population)"))) }
+        if let truth = signals.truthRatio {
+            facts.append(("Truth ratios", ExportCell("\(truth.view) view, \(truth.perturbations) perturbations per forget example")))
         }
-        blocks.append(facts([
-            ("Method the shadows applied", ExportCell(models.shadowMethod ?? shadow.method)),
-            ("Shadow models", ExportCell(countWithCache(shadow.shadowModels))),
-            ("Gold models (retrained on D_r)", ExportCell(countWithCache(shadow.goldModels))),
-            ("Collapsed attempts (retrained with fresh seeds)", ExportCell("\(shadow.collapsedAttempts)")),
-            ("Pool", ExportCell("\(shadow.forgetRows) forget + \(shadow.holdoutRows) holdout rows")),
-        ]))
+        guard let references = report.references else {
+            return ExportSection(id: "models", title: "Models", blocks: blocks + [self.facts(facts), notRun("Shadow and gold models")])
+        }
+        facts = [
+            ("Provider", ExportCell(references.provider)),
+            ("Method the shadows applied", references.shadowMethod.map(ExportCell.code) ?? ExportCell("— (no shadows)")),
+            ("Shadow models", ExportCell(countWithCache(references.shadowModels))),
+            ("Gold models (retrained on D_r)", ExportCell(countWithCache(references.goldModels))),
+            ("Collapsed attempts (retrained with fresh seeds)", ExportCell("\(references.collapsedAttempts)")),
+        ] + facts
+        blocks.append(self.facts(facts))
         return ExportSection(id: "models", title: "Models", blocks: blocks)
     }
 

@@ -14,14 +14,17 @@ public struct KeepMatrix: Sendable, Equatable, Codable {
     public var shadows: Int { rows.count }
     public var examples: Int { rows.first?.count ?? 0 }
 
-    /// A balanced keep matrix for `shadows` (even, ≥ 4) models over `examples` pool examples.
-    /// - Throws: `AttackError` for an odd or too small shadow count or an empty pool.
-    public init(shadows: Int, examples: Int, seed: UInt64) throws {
-        guard shadows >= Self.minimumShadows, shadows % 2 == 0 else {
-            throw AttackError(description: "the shadow count must be even and at least \(Self.minimumShadows) so every example has as many in as out shadows (got \(shadows)); use 16 or more for a real audit")
+    /// A balanced keep matrix for `shadows` (even, ≥ `minimum`) models over `examples` pool
+    /// examples, drawn from `RandomSource(seed: seed).derived("keep-matrix")`.
+    /// - Parameter minimum: the smallest count accepted; audits use `minimumShadows`, studies of
+    ///   attacks with few references go down to 2.
+    /// - Throws: `ReferenceModelError` for an odd or too small shadow count or an empty pool.
+    public init(shadows: Int, examples: Int, seed: UInt64, minimum: Int = minimumShadows) throws {
+        guard shadows >= max(minimum, 2), shadows % 2 == 0 else {
+            throw ReferenceModelError("the shadow count must be even and at least \(max(minimum, 2)) so every example has as many in as out shadows (got \(shadows)); use 16 or more for a real audit")
         }
         guard examples > 0 else {
-            throw AttackError(description: "the shadow pool (forget ∪ holdout) is empty; check the splits")
+            throw ReferenceModelError("the shadow pool (forget ∪ holdout) is empty; check the splits")
         }
         var generator = RandomSource(seed: seed).derived("keep-matrix")
         var matrix = [[Bool]](repeating: [Bool](repeating: false, count: examples), count: shadows)

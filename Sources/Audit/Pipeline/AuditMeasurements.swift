@@ -1,38 +1,18 @@
 import AuditData
 import Foundation
 import Gate
-import MatchingTask
 import MembershipInference
-import ModelAdapters
-import NeuralNet
-import NumericCore
 import Stats
-import Unlearning
 
 /// The metrics an audit measured, by the names gate rules use (`AuditMetricNames.all`).
 public enum AuditMetrics {
-    /// Every metric the results support, by gate name; non-finite values are left out.
-    public static func measure(shadowAudit: ShadowAuditResult?, svm: SVMAttackResult?, utility: UtilityComparison) -> [String: MeasuredMetric] {
+    /// Every attack metric with its interval and null values, and the utility metrics;
+    /// non-finite values are left out.
+    public static func measure(suite: AttackSuiteResult, utility: UtilityComparison) -> [String: MeasuredMetric] {
         var metrics: [String: MeasuredMetric] = [:]
-        let nulls = shadowAudit?.nulls ?? [:]
-        if let ulira = shadowAudit?.ulira {
-            metrics["ulira.online.auc"] = MeasuredMetric(auc: ulira.online, null: nulls["ulira.online.auc"])
-            metrics["ulira.offline.auc"] = MeasuredMetric(auc: ulira.offline, null: nulls["ulira.offline.auc"])
-        }
-        if let umia = shadowAudit?.umia {
-            metrics["umia.shadow.auc"] = MeasuredMetric(auc: umia.metrics, null: nulls["umia.shadow.auc"])
-            metrics["umia.shadow.accuracy"] = MeasuredMetric(value: umia.accuracy, null: nulls["umia.shadow.accuracy"])
-        }
-        if let cv = shadowAudit?.umiaCrossValidated {
-            metrics["umia.cross_validated.auc"] = MeasuredMetric(auc: cv.metrics, null: nulls["umia.cross_validated.auc"])
-            metrics["umia.cross_validated.accuracy"] = MeasuredMetric(value: cv.accuracy, null: nulls["umia.cross_validated.accuracy"])
-        }
-        if let quality = shadowAudit?.forgetQuality {
-            metrics["forget_quality.median_pvalue"] = MeasuredMetric(value: quality.medianPValue, null: nulls["forget_quality.median_pvalue"])
-        }
-        if let svm {
-            metrics["svm.post_existence"] = MeasuredMetric(value: svm.postExistence)
-            if svm.ratio.isFinite { metrics["svm.prior_to_post_ratio"] = MeasuredMetric(value: svm.ratio) }
+        for (name, measured) in suite.measurements {
+            metrics[name] = measured.interval.map { MeasuredMetric(value: measured.value, interval: $0, nullValues: measured.null?.values) }
+                ?? MeasuredMetric(value: measured.value, nullValues: measured.null?.values)
         }
         metrics["utility.test_itm_accuracy"] = MeasuredMetric(value: utility.audited.testITMAccuracy)
         if let change = utility.testITMAccuracyChange { metrics["utility.test_itm_accuracy_drop"] = MeasuredMetric(value: -change) }
@@ -41,17 +21,18 @@ public enum AuditMetrics {
 }
 
 extension ReportedMetric {
-    init(_ metric: MeasuredMetric) {
+    /// A measured metric as reports keep it: the null as a summary of the gold values.
+    public init(_ metric: MeasuredMetric) {
         self.init(value: metric.value, interval: [metric.lower, metric.upper],
-                  null: metric.null.flatMap { $0.values.isEmpty ? nil : NullSummary(values: $0.values, audited: metric.value) })
+                  null: metric.nullValues.flatMap { $0.isEmpty ? nil : NullSummary(values: $0, audited: metric.value) })
     }
 }
 
 extension ROCPoints {
-    /// The ROC curve of each attack's per-example scores.
-    static func curves(_ examples: ShadowAuditExamples) throws -> [String: ROCPoints] {
-        try examples.attackScores.mapValues { scores in
-            let curve = try ROCCurve(scores: scores, labels: examples.labels)
+    /// The ROC curve of each attack variant's per-example scores on the pool.
+    static func curves(_ scores: [String: [Double]], labels: [Bool]) throws -> [String: ROCPoints] {
+        try scores.mapValues { scores in
+            let curve = try ROCCurve(scores: scores, labels: labels)
             return ROCPoints(fpr: curve.falsePositives.map { Double($0) / Double(curve.negatives) },
                              tpr: curve.truePositives.map { Double($0) / Double(curve.positives) }, auc: curve.areaUnderCurve)
         }
@@ -78,7 +59,7 @@ extension ScoreHistograms {
             }
             return result
         }
-        let models = [("audited", [audited]), ("original", [original])] + (gold.isEmpty ? [] : [("gold", gold)])
+        let models = [("audited", [audited])] + (original.isEmpty ? [] : [("original", [original])]) + (gold.isEmpty ? [] : [("gold", gold)])
         return ScoreHistograms(edges: edges, models: models.map {
             ModelHistogram(model: $0.0, modelCount: $0.1.count, forget: counts($0.1, member: true), holdout: counts($0.1, member: false))
         })

@@ -7,7 +7,7 @@ import NumericCore
 import SmallFixtureSupport
 import Testing
 import Unlearning
-@testable import MembershipInference
+@testable import ReferenceModels
 
 /// Shadow and gold training on the small fixture with a small, fast recipe. Serialized: banks
 /// set the process-wide BLAS thread count.
@@ -28,7 +28,7 @@ import Unlearning
         let pool = try AttackPool(forget: try dataSet.indices(ofSplit: "forget"), holdout: try dataSet.indices(ofSplit: "holdout"))
         let retain = try dataSet.indices(ofSplit: "retain")
         let keep = try KeepMatrix(shadows: 4, examples: pool.count, seed: 0)
-        let jobs = ShadowAudit.shadowJobs(pool: pool, retain: retain, keep: keep, method: NoUnlearning(), seed: 9)
+        let jobs = ReferencePlan.shadowJobs(pool: pool, retain: retain, keep: keep, method: NoUnlearning(), seed: 9)
         #expect(jobs[1].trainRows.count == retain.count + keep.kept(by: 1).count)
         #expect(Set(jobs[1].forgetRows) == Set(keep.kept(by: 1).map { pool.rows[$0] }))
 
@@ -56,7 +56,7 @@ import Unlearning
         for (a, b) in zip(serial, second) { #expect(Self.weights(a.model) == Self.weights(b.model)) }
         #expect(Self.weights(serial[0].model) != Self.weights(serial[1].model))
         // Another method is another key.
-        let retrainJobs = ShadowAudit.shadowJobs(pool: pool, retain: retain, keep: keep, method: RetrainUnlearning(), seed: 9)
+        let retrainJobs = ReferencePlan.shadowJobs(pool: pool, retain: retain, keep: keep, method: RetrainUnlearning(), seed: 9)
         #expect(ModelKey(job: retrainJobs[0], dataSet: dataSet, recipe: recipe, validation: validation, settings: settings).digest
                 != ModelKey(job: jobs[0], dataSet: dataSet, recipe: recipe, validation: validation, settings: settings).digest)
     }
@@ -67,7 +67,7 @@ import Unlearning
         let retain = try dataSet.indices(ofSplit: "retain"), validation = try dataSet.indices(ofSplit: "validation")
         let keep = try KeepMatrix(shadows: 4, examples: pool.count, seed: 0)
         let method = try UnlearningMethods.named("finetune")
-        let jobs = Array(ShadowAudit.shadowJobs(pool: pool, retain: retain, keep: keep, method: method, seed: 5).prefix(2))
+        let jobs = Array(ReferencePlan.shadowJobs(pool: pool, retain: retain, keep: keep, method: method, seed: 5).prefix(2))
         var settings = ModelBankSettings()
         settings.collapseAccuracy = 0
         let directory = Self.temporaryDirectory()
@@ -76,7 +76,7 @@ import Unlearning
                                    cacheDirectory: directory, settings: settings).models(for: jobs)
         // Each job left its trained base (method none) and its own entry in the cache.
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).count == 4)
-        let baseJobs = Array(ShadowAudit.shadowJobs(pool: pool, retain: retain, keep: keep, method: NoUnlearning(), seed: 5).prefix(2))
+        let baseJobs = Array(ReferencePlan.shadowJobs(pool: pool, retain: retain, keep: keep, method: NoUnlearning(), seed: 5).prefix(2))
         let bases = try ModelBank(dataSet: dataSet, data: data, recipe: recipe, validation: validation,
                                   cacheDirectory: directory, settings: settings).models(for: baseJobs)
         #expect(bases.map(\.record.fromCache) == [true, true])
@@ -98,7 +98,7 @@ import Unlearning
         defer { try? FileManager.default.removeItem(at: directory) }
         let bank = try ModelBank(dataSet: dataSet, data: data, recipe: recipe, validation: try dataSet.indices(ofSplit: "validation"),
                                  cacheDirectory: directory, settings: settings)
-        let jobs = ShadowAudit.goldJobs(count: 1, retain: try dataSet.indices(ofSplit: "retain"), seed: 1)
+        let jobs = ReferencePlan.goldJobs(count: 1, retain: try dataSet.indices(ofSplit: "retain"), seed: 1)
         let first = try bank.models(for: jobs)
         let file = try #require(try FileManager.default.contentsOfDirectory(at: directory, includingPropertiesForKeys: nil).first)
         try Data("not a model".utf8).write(to: file)
@@ -115,7 +115,7 @@ import Unlearning
         settings.maximumAttempts = 2
         let bank = try ModelBank(dataSet: dataSet, data: data, recipe: recipe, validation: try dataSet.indices(ofSplit: "validation"),
                                  cacheDirectory: nil, settings: settings)
-        let jobs = ShadowAudit.goldJobs(count: 1, retain: try dataSet.indices(ofSplit: "retain"), seed: 1)
+        let jobs = ReferencePlan.goldJobs(count: 1, retain: try dataSet.indices(ofSplit: "retain"), seed: 1)
         #expect(jobs[0].seeds(attempt: 0) != jobs[0].seeds(attempt: 1))
         #expect { _ = try bank.models(for: jobs) } throws: { error in
             "\(error)".contains("gold model 0 collapsed in all 2 attempts") && "\(error)".contains("collapse at ≤ 0.999")
@@ -135,26 +135,23 @@ import Unlearning
         #expect(trained[0].record.validationAccuracies == accuracies)
     }
 
-    @Test func truthRatiosUseOtherGroupsDeterministically() throws {
+    @Test func theNativeProviderAnswersWithEachTrainedModel() throws {
         let (dataSet, data, recipe) = try Self.setUp()
-        let forget = try dataSet.indices(ofSplit: "forget")
-        let truth = try TruthRatio(dataSet: dataSet, rows: forget, seed: 4)
-        #expect(truth.view == .paraphrase)
-        for (row, others) in zip(forget, truth.perturbations) {
-            #expect(others.count == 5 && Set(others).count == 5)
-            #expect(others.allSatisfy { dataSet.groups[$0] != dataSet.groups[row] })
+        var settings = ModelBankSettings()
+        settings.collapseAccuracy = 0
+        let bank = try ModelBank(dataSet: dataSet, data: data, recipe: recipe, validation: try dataSet.indices(ofSplit: "validation"),
+                                 cacheDirectory: nil, settings: settings)
+        let jobs = ReferencePlan.goldJobs(count: 2, retain: try dataSet.indices(ofSplit: "retain"), seed: 8)
+        let provided = try bank.referenceModels(for: jobs) { _ in }
+        let trained = try bank.models(for: jobs)
+        #expect(bank.kind == "native")
+        let rows = try dataSet.indices(ofSplit: "holdout")
+        for (model, direct) in zip(provided, trained) {
+            #expect(model.adapter.identity.modelID == "gold-\(direct.job.index)")
+            #expect(model.adapter.identity.digest == "sha256:" + direct.record.key)
+            #expect(try model.adapter.probabilities(forRows: rows, in: dataSet)
+                == (try NativeAdapter(model: direct.model, modelID: "x", digest: "").probabilities(forRows: rows, in: dataSet)))
         }
-        #expect(try TruthRatio(dataSet: dataSet, rows: forget, seed: 4).perturbations == truth.perturbations)
-        #expect(try TruthRatio(dataSet: dataSet, rows: forget, seed: 5).perturbations != truth.perturbations)
-
-        let model = MatchingTrainer(recipe: recipe, seed: 3).train(data: data, rows: try dataSet.indices(ofSplit: "train"))
-        let adapter = NativeAdapter(model: model, modelID: "m", digest: "test")
-        let ratios = try truth.ratios(adapter, in: dataSet)
-        let row = forget[2], others = truth.perturbations[2]
-        let p = try adapter.probabilities(for: [PairQuery(image: row, text: row, view: .paraphrase)]
-                                              + others.map { PairQuery(image: row, text: $0, view: .paraphrase) }, in: dataSet)
-        let expected = (p.dropFirst().map { $0[1] }.reduce(0, +) / 5 + 1e-45) / (p[0][1] + 1e-45)
-        // The forward pass is f32 and its GEMMs round differently for another batch shape.
-        #expect(abs(ratios[2] - expected) <= 1e-5 * expected)
+        #expect(try provided[0].adapter.probabilities(forRows: rows, in: dataSet) != (try provided[1].adapter.probabilities(forRows: rows, in: dataSet)))
     }
 }

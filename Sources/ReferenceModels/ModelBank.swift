@@ -63,17 +63,17 @@ public final class ModelBank: @unchecked Sendable {
     public init(dataSet: PairDataSet, data: MatchingData, recipe: TrainingRecipe, validation: [Int],
                 cacheDirectory: URL?, settings: ModelBankSettings = ModelBankSettings()) throws {
         guard !validation.isEmpty else {
-            throw AttackError(description: "\(dataSet.manifestPath): the validation split is empty, so a collapsed shadow cannot be detected; add validation rows")
+            throw ReferenceModelError("\(dataSet.manifestPath): the validation split is empty, so a collapsed shadow cannot be detected; add validation rows")
         }
-        if let problem = recipe.problem { throw AttackError(description: "the original model's recipe is unusable: \(problem)") }
+        if let problem = recipe.problem { throw ReferenceModelError("the original model's recipe is unusable: \(problem)") }
         guard settings.maximumAttempts >= 1 else {
-            throw AttackError(description: "maximum attempts per model must be at least 1 (got \(settings.maximumAttempts))")
+            throw ReferenceModelError("maximum attempts per model must be at least 1 (got \(settings.maximumAttempts))")
         }
         if let cacheDirectory {
             do {
                 try FileManager.default.createDirectory(at: cacheDirectory, withIntermediateDirectories: true)
             } catch {
-                throw AttackError(description: "cannot create the model cache \(cacheDirectory.path): \(error.localizedDescription); choose a writable --cache directory", status: .cannotCreate)
+                throw ReferenceModelError("cannot create the model cache \(cacheDirectory.path): \(error.localizedDescription); choose a writable --cache directory", status: .cannotCreate)
             }
         }
         self.dataSet = dataSet
@@ -133,7 +133,7 @@ public final class ModelBank: @unchecked Sendable {
             do {
                 try trained.model.save(to: url, metadata: [Self.keyMetadata: key.json, Self.recordMetadata: record])
             } catch {
-                throw AttackError(description: "cannot write the model cache entry \(url.path): \(error); check the --cache directory's space and permissions", status: .ioError)
+                throw ReferenceModelError("cannot write the model cache entry \(url.path): \(error); check the --cache directory's space and permissions", status: .ioError)
             }
         }
         return trained
@@ -202,7 +202,7 @@ public final class ModelBank: @unchecked Sendable {
             return TrainedModel(job: job, model: model, record: record)
         }
         let shown = accuracies.map { String(format: "%.3f", $0) }.joined(separator: ", ")
-        throw AttackError(description: "\(job.kind.rawValue) model \(job.index) collapsed in all \(settings.maximumAttempts) attempts (validation ITM accuracy \(shown), collapse at ≤ \(settings.collapseAccuracy)); check the recipe and the data's scaling, or raise the attempt limit")
+        throw ReferenceModelError("\(job.kind.rawValue) model \(job.index) collapsed in all \(settings.maximumAttempts) attempts (validation ITM accuracy \(shown), collapse at ≤ \(settings.collapseAccuracy)); check the recipe and the data's scaling, or raise the attempt limit")
     }
 }
 

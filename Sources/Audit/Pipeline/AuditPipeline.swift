@@ -1,0 +1,223 @@
+import AuditData
+import Diagnostics
+import Foundation
+import Gate
+import MatchingTask
+import MembershipInference
+import ModelAdapters
+import NumericCore
+import ReferenceModels
+import Unlearning
+
+/// A problem that stops an audit before it has a result, with the sysexits status it maps to.
+public struct AuditError: ReportableError, Equatable {
+    public let description: String
+    public let exitStatus: SysExit
+
+    public init(_ description: String, status: SysExit = .data) {
+        self.description = description
+        exitStatus = status
+    }
+}
+
+/// Where an audit is: a stage name and, for model training, how many of the models are done.
+public struct AuditProgress: Sendable {
+    public let stage: String
+    public let done: Int
+    public let total: Int
+    public let note: String
+}
+
+/// What an audit needs besides its spec.
+public struct AuditRunOptions: Sendable {
+    public var tool = "miaudit"
+    public var toolVersion: String
+    /// OS, CPU, thread counts and library versions, recorded in the report.
+    public var environment: [String: String]
+    /// Set for the steps of `miaudit remediate`.
+    public var remediation: RemediationStep?
+    /// Where a target the spec unlearns is written (nil: a temporary file, removed afterwards).
+    public var targetOutput: URL?
+
+    public init(toolVersion: String, environment: [String: String]) {
+        self.toolVersion = toolVersion
+        self.environment = environment
+    }
+}
+
+/// Everything one run of the pipeline found, before it becomes a report.
+public struct AuditRun: Sendable {
+    public let spec: AuditSpec
+    public let dataSet: DataSetRecord
+    public let models: ModelsRecord
+    /// The shadow and gold models, when any ran.
+    public let references: ReferencesRecord?
+    /// What the attacks were given.
+    public let signals: SignalsRecord
+    public let attacks: AttackSuiteResult
+    public let utility: UtilityComparison
+    /// Every metric by its gate name, with intervals and null values.
+    public let metrics: [String: MeasuredMetric]
+    /// The gate; nil when the spec has no rules (`miaudit attack` runs).
+    public let gate: GateVerdict?
+    public let histograms: ScoreHistograms?
+    public let seconds: Double
+}
+
+/// The one audit pipeline (SPEC §5–§8) that `audit`, `remediate`, `demo`, `attack` and `results`
+/// enter: spec → data and splits → original → target → reference models (through a
+/// `ReferenceModelProvider`) → signal table → the registered attacks → utility → metrics → gate.
+public enum AuditPipeline {
+    /// Bins of the score histograms.
+    public static let histogramBins = 30
+
+    public static func run(_ spec: AuditSpec, options: AuditRunOptions,
+                           progress: @escaping @Sendable (AuditProgress) -> Void = { _ in }) throws -> AuditRun {
+        let start = ContinuousClock.now
+        let dataSet = try PairDataSet.load(directory: URL(fileURLWithPath: spec.data))
+        let data = MatchingData(images: dataSet.images, texts: dataSet.texts, groups: dataSet.groups)
+        let splits = try AuditSplits(spec.splits, dataSet: dataSet)
+        progress(AuditProgress(stage: "original", done: 0, total: 1, note: (spec.original.path as NSString).lastPathComponent))
+        let original = try OriginalModel.obtain(spec.original, dataSet: dataSet, data: data, train: splits.train, runSeed: spec.seed,
+                                                toolVersion: options.toolVersion)
+        let originalAdapter = NativeAdapter(model: original.model, modelID: (spec.original.path as NSString).lastPathComponent,
+                                            digest: original.digest)
+        if let problem = original.model.architecture.inputMismatch(imageFeatures: dataSet.images.columns,
+                                                                   textFeatures: dataSet.texts.columns, source: dataSet.manifestPath) {
+            throw AuditError("\(spec.original.path): \(problem)")
+        }
+        let target = try TargetModel.obtain(spec.target, original: original, dataSet: dataSet, data: data, splits: splits,
+                                            runSeed: spec.seed, output: options.targetOutput, toolVersion: options.toolVersion,
+                                            progress: progress)
+        defer { target.adapter.close() }
+
+        let attacks = spec.attackList
+        let needs = attacks.reduce(SignalNeeds()) { $0.union($1.needs) }
+        let references = try referenceModels(spec, needs: needs, dataSet: dataSet, data: data, splits: splits, original: original,
+                                              progress: progress)
+        progress(AuditProgress(stage: "signals", done: 0, total: 1, note: "querying the models"))
+        let collector = try SignalCollector(
+            dataSet: dataSet, pool: splits.pool, population: splits.validation + splits.test,
+            truth: needs.contains(.truthRatios)
+                ? TruthRatio(dataSet: dataSet, rows: splits.pool.forget, perturbations: spec.settings.perturbations,
+                             seed: RandomSource.derivedSeed(spec.seed, "truth-ratio"))
+                : nil,
+            calibrationRows: needs.contains(.calibration)
+                ? CalibrationSample.rows(retain: splits.retain, validation: splits.validation, runSeed: spec.seed) : nil)
+        let population = needs.contains(.population), ratios = needs.contains(.truthRatios)
+        let table = try SignalTable(
+            labels: splits.pool.labels,
+            target: try collector.signals(target.adapter, name: "the audited model (\(target.adapter.identity.modelID))",
+                                          population: population, truthRatios: ratios),
+            original: try collector.signals(originalAdapter, name: "the original model", population: false, truthRatios: false),
+            shadows: try references.shadows.map {
+                try collector.signals($0.adapter, name: "shadow \($0.job.index)", population: population, truthRatios: false)
+            },
+            membership: references.plan?.keep?.rows ?? [],
+            golds: try references.golds.map {
+                try collector.signals($0.adapter, name: "gold \($0.job.index)", population: population, truthRatios: ratios)
+            },
+            calibration: try collector.calibration(originalAdapter), seed: spec.seed)
+
+        progress(AuditProgress(stage: "attacks", done: 0, total: 1, note: attacks.map(\.name).joined(separator: ", ") + " and utility"))
+        let suite = try AttackSuite.run(attacks, on: table, options: spec.settings.attackOptions)
+        let utility = UtilityComparison(audited: try splits.utility(target.adapter, dataSet),
+                                        original: try splits.utility(originalAdapter, dataSet))
+        let metrics = AuditMetrics.measure(suite: suite, utility: utility)
+        let gate = spec.gate.rules.isEmpty ? nil : try spec.gate.policy.evaluate(spec.gate.rules, on: metrics)
+        let shadowMethod = references.plan.flatMap { $0.shadowJobs.first?.method?.cacheKey }
+        return AuditRun(
+            spec: spec,
+            dataSet: DataSetRecord(name: dataSet.manifest.name, sha256: dataSet.digest, rows: dataSet.count, splitRows: splits.counts),
+            models: ModelsRecord(original: originalAdapter.identity, target: target.adapter.identity, targetUnlearning: target.record,
+                                 shadowMethod: shadowMethod),
+            references: references.record(shadowMethod: shadowMethod, collapseAccuracy: spec.settings.collapseAccuracy),
+            signals: SignalsRecord(forgetRows: splits.pool.forget.count, holdoutRows: splits.pool.holdout.count,
+                                   populationRows: population ? collector.population.count : nil,
+                                   truthRatio: collector.truth.map { TruthRatioRecord(view: $0.view.rawValue, perturbations: spec.settings.perturbations) },
+                                   calibrationRows: collector.calibrationRows.map { $0.fit.count + $0.evaluation.count }),
+            attacks: suite, utility: utility, metrics: metrics, gate: gate,
+            histograms: ScoreHistograms.make(labels: table.labels, audited: table.target.lira, original: table.original?.lira ?? [],
+                                             gold: table.golds.map(\.lira), bins: histogramBins),
+            seconds: seconds(since: start))
+    }
+
+    /// The reference models the attacks need, from the native trainer: K shadows applying the
+    /// claimed method when an attack needs shadows, and G gold models.
+    static func referenceModels(_ spec: AuditSpec, needs: SignalNeeds, dataSet: PairDataSet, data: MatchingData, splits: AuditSplits,
+                                original: OriginalModel,
+                                progress: @escaping @Sendable (AuditProgress) -> Void) throws -> ObtainedReferences {
+        let shadows = needs.contains(.shadows) ? spec.shadows.count : 0
+        guard shadows > 0 || spec.gold > 0 else { return ObtainedReferences(plan: nil, provider: nil, shadows: [], golds: []) }
+        var method: (any UnlearningMethod)? = try spec.shadowMethod.map { try UnlearningMethods.named($0) }
+        if method == nil, shadows > 0 { method = NoUnlearning() }
+        let plan = try ReferencePlan(pool: splits.pool, retain: splits.retain, shadows: shadows, method: method, golds: spec.gold,
+                                     seed: spec.seed)
+        var settings = ModelBankSettings()
+        settings.collapseAccuracy = spec.settings.collapseAccuracy
+        let provider = try ModelBank(dataSet: dataSet, data: data, recipe: try original.trainingProvenance(for: "shadow and gold models").recipe,
+                                     validation: splits.validation,
+                                     cacheDirectory: spec.cache.map { URL(fileURLWithPath: $0) }, settings: settings)
+        progress(AuditProgress(stage: "models", done: 0, total: plan.jobs.count, note: ""))
+        let models = try provider.referenceModels(for: plan.jobs) {
+            progress(AuditProgress(stage: "models", done: $0.done, total: $0.total, note: $0.note))
+        }
+        return ObtainedReferences(plan: plan, provider: provider.kind, shadows: Array(models.prefix(plan.shadowJobs.count)),
+                                  golds: Array(models.dropFirst(plan.shadowJobs.count)))
+    }
+
+    static func seconds(since start: ContinuousClock.Instant) -> Double {
+        let elapsed = ContinuousClock.now - start
+        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+    }
+}
+
+/// The reference models of one run.
+struct ObtainedReferences {
+    let plan: ReferencePlan?
+    let provider: String?
+    let shadows: [ReferenceModel]
+    let golds: [ReferenceModel]
+
+    func record(shadowMethod: String?, collapseAccuracy: Double) -> ReferencesRecord? {
+        guard let provider, plan != nil else { return nil }
+        return ReferencesRecord(provider: provider, shadowMethod: shadows.isEmpty ? nil : shadowMethod,
+                                shadowModels: shadows.map(\.record), goldModels: golds.map(\.record), collapseAccuracy: collapseAccuracy)
+    }
+}
+
+/// The rows of each role.
+public struct AuditSplits {
+    public let train: [Int]
+    public let pool: AttackPool
+    public let retain: [Int]
+    public let validation: [Int]
+    public let test: [Int]
+
+    /// The rows of each role under `names`.
+    /// - Throws: `AuditError` naming the role and the data set's splits when one is missing.
+    public init(_ names: AuditSplitNames = AuditSplitNames(), dataSet: PairDataSet) throws {
+        func rows(_ name: String, role: String) throws -> [Int] {
+            guard dataSet.splits[name] != nil else {
+                let known = dataSet.splits.keys.sorted().joined(separator: ", ")
+                throw AuditError("\(dataSet.manifestPath): no split \"\(name)\" for the \(role) role (splits.\(role)); the data set has \(known)")
+            }
+            return try dataSet.indices(ofSplit: name)
+        }
+        train = try rows(names.train, role: "train")
+        pool = try AttackPool(forget: try rows(names.forget, role: "forget"), holdout: try rows(names.holdout, role: "holdout"))
+        retain = try rows(names.retain, role: "retain")
+        validation = try rows(names.validation, role: "validation")
+        test = try rows(names.test, role: "test")
+    }
+
+    /// SPEC §5.6 utility of `adapter` on these splits.
+    public func utility(_ adapter: any ModelAdapter, _ dataSet: PairDataSet) throws -> ModelUtility {
+        try ModelUtility.measure(adapter, dataSet: dataSet, test: test, forget: pool.forget, retain: retain, holdout: pool.holdout)
+    }
+
+    var counts: [String: Int] {
+        ["train": train.count, "forget": pool.forget.count, "holdout": pool.holdout.count, "retain": retain.count,
+         "validation": validation.count, "test": test.count]
+    }
+}

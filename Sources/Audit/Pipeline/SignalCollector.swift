@@ -1,0 +1,56 @@
+import AuditData
+import Foundation
+import MembershipInference
+import ModelAdapters
+import NumericCore
+import ReferenceModels
+
+/// Asks models for the outputs attacks score and builds their `SignalTable` (SPEC §4): the
+/// pool's true pairs, the population's true pairs, the forget rows' truth-ratio queries and the
+/// SVM attacker's rows of known membership. This is where the image–text task meets the attacks.
+struct SignalCollector {
+    let dataSet: PairDataSet
+    let pool: AttackPool
+    /// Rows no model under study trained on (validation, then test): RMIA's population z.
+    let population: [Int]
+    /// The truth ratio's perturbations of the forget rows, when forget quality runs.
+    let truth: TruthRatio?
+    /// The SVM attacker's rows, when it runs.
+    let calibrationRows: CalibrationSample.Rows?
+
+    /// The true class of a true pair: "match".
+    static let matchClass = 1
+
+    /// The signals of the model behind `adapter`, named `name` in messages.
+    /// - Parameters:
+    ///   - population: also collect p(match) on the population rows.
+    ///   - truthRatios: also collect the forget rows' truth ratios (needs `truth`).
+    /// - Throws: `AuditError` naming the model and the example for a non-finite output.
+    func signals(_ adapter: any ModelAdapter, name: String, population withPopulation: Bool, truthRatios: Bool) throws -> ModelSignals {
+        let probabilities = try outputs(adapter, rows: pool.rows)
+        let populationRows = withPopulation ? try outputs(adapter, rows: population) : nil
+        let ratios = truthRatios ? try truth?.ratios(adapter, in: dataSet) : nil
+        return try ModelSignals(name: name, probabilities: probabilities,
+                                trueClasses: [Int](repeating: Self.matchClass, count: probabilities.count), population: populationRows,
+                                populationTrueClasses: populationRows.map { [Int](repeating: Self.matchClass, count: $0.count) },
+                                truthRatios: ratios)
+    }
+
+    /// The original's outputs on the SVM attacker's rows.
+    func calibration(_ adapter: any ModelAdapter) throws -> CalibrationSample? {
+        guard let rows = calibrationRows else { return nil }
+        return CalibrationSample(fit: try outputs(adapter, rows: rows.fit), fitMembers: rows.fitMembers,
+                                 evaluation: try outputs(adapter, rows: rows.evaluation), evaluationMembers: rows.evaluationMembers,
+                                 trueClass: Self.matchClass)
+    }
+
+    /// Output distributions of the true pairs of `rows`.
+    /// - Throws: `AuditError` naming the model and the example when a probability is NaN or infinite.
+    func outputs(_ adapter: any ModelAdapter, rows: [Int]) throws -> [[Double]] {
+        let probabilities = try adapter.probabilities(forRows: rows, in: dataSet)
+        if let index = probabilities.firstIndex(where: { $0.contains { !$0.isFinite } }) {
+            throw AuditError("\(adapter.identity.modelID) gave non-finite probabilities \(probabilities[index]) for example \(dataSet.ids[rows[index]]); the attacks need finite probabilities — check the model or its outputs file")
+        }
+        return probabilities
+    }
+}
