@@ -74,7 +74,9 @@ let package = Package(
                                    "SmallFixtureSupport"]),
         .testTarget(name: "SVMTests", dependencies: ["SVM"], resources: [.copy("Fixtures")]),
         .testTarget(name: "StatsTests", dependencies: ["Stats", "NumericCore"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "CommandLineTests", dependencies: ["AuditData", "NeuralNet", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "CommandLineTests", dependencies: [
+            "AuditData", "NeuralNet", "NumericCore", "Stats", "MembershipInference", .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
         .testTarget(name: "ReportStoreTests", dependencies: [
             "ReportStore", "NumericCore",
             .product(name: "GRDB", package: "GRDB.swift"),

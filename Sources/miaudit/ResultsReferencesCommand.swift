@@ -110,6 +110,28 @@ struct ReferencePowerMarkdown {
         lines.append("")
         lines += table("gold", attacks: ["U-LiRA offline", "RMIA offline"])
         lines.append("")
+        lines.append("### The fewest reference models that decide")
+        lines.append("")
+        lines.append("The smallest K at which the AUC interval lies wholly above 0.5 (the attack detects D_f) or wholly below it "
+                     + "(D_f looks *less* trained on than never-seen data: over-unlearning, which the report flags too); — when no K does.")
+        lines.append("")
+        let columns = [("shadows", "U-LiRA online"), ("shadows", "RMIA online"), ("shadows", "U-LiRA offline"), ("shadows", "RMIA offline"),
+                       ("gold", "U-LiRA offline"), ("gold", "RMIA offline")]
+        lines.append("| method | " + columns.map { "\($0.1) (\($0.0))" }.joined(separator: " | ") + " |")
+        lines.append("|---|" + columns.map { _ in "---|" }.joined())
+        for method in result.methods {
+            let cells = columns.map { references, attack -> String in
+                for count in result.counts {
+                    guard let m = method.measurements.first(where: { $0.references == references && $0.count == count && $0.attack == attack }),
+                          let interval = m.aucInterval else { continue }
+                    if interval[0] > 0.5 { return "K = \(count), above" }
+                    if interval[1] < 0.5 { return "K = \(count), below" }
+                }
+                return "—"
+            }
+            lines.append("| `\(method.method)` | " + cells.joined(separator: " | ") + " |")
+        }
+        lines.append("")
         return lines.joined(separator: "\n")
     }
 }
