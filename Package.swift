@@ -87,7 +87,7 @@ let package = Package(
             "NumericCore", "Stats", "Unlearning", "SmallFixtureSupport",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Yams", package: "Yams"),
-        ]),
+        ], resources: [.copy("Fixtures")]),
         .testTarget(name: "UnlearningTests",
                     dependencies: ["Unlearning", "NeuralNet", "MatchingTask", "AuditData", "NumericCore", "Stats", "GradientChecking",
                                    "SmallFixtureSupport"]),

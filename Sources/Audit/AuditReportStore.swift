@@ -28,15 +28,18 @@ public enum AuditReportStore {
         return (stored, signed)
     }
 
-    /// The audit report in a stored payload.
+    /// The audit report in a stored payload; a report of schema 1 is read into schema 2's shape.
     /// - Throws: `AuditError` (65) when the payload is not an audit report of a known schema.
     public static func decode(_ stored: SignedReport, store: String) throws -> AuditReport {
         do {
-            let report = try JSONDecoder().decode(AuditReport.self, from: stored.payload)
-            guard report.schema == AuditReport.currentSchema else {
-                throw AuditError("\(store): report \(stored.id) has schema \(report.schema); this miaudit reads \(AuditReport.currentSchema)")
+            struct Schema: Decodable { let schema: String }
+            let schema = try JSONDecoder().decode(Schema.self, from: stored.payload).schema
+            switch schema {
+            case AuditReport.currentSchema: return try JSONDecoder().decode(AuditReport.self, from: stored.payload)
+            case AuditReportV1.schema: return try JSONDecoder().decode(AuditReportV1.self, from: stored.payload).converted()
+            default:
+                throw AuditError("\(store): report \(stored.id) has schema \(schema); this miaudit reads \(AuditReport.currentSchema) and \(AuditReportV1.schema)")
             }
-            return report
         } catch let error as AuditError {
             throw error
         } catch {

@@ -112,6 +112,19 @@ public struct SVMAttackDetail: AttackDetail, Equatable {
     public let trainingMembers: Int
     public let trainingNonMembers: Int
 
+    public init(priorExistence: Double, postExistence: Double, ratio: Double?, holdoutExistence: Double, attackerAUC: Double,
+                attackerAUCInterval: [Double], attackerHasPower: Bool, trainingMembers: Int, trainingNonMembers: Int) {
+        self.priorExistence = priorExistence
+        self.postExistence = postExistence
+        self.ratio = ratio
+        self.holdoutExistence = holdoutExistence
+        self.attackerAUC = attackerAUC
+        self.attackerAUCInterval = attackerAUCInterval
+        self.attackerHasPower = attackerHasPower
+        self.trainingMembers = trainingMembers
+        self.trainingNonMembers = trainingNonMembers
+    }
+
     enum CodingKeys: String, CodingKey {
         case priorExistence = "prior_existence", postExistence = "post_existence", ratio
         case holdoutExistence = "holdout_existence", attackerAUC = "attacker_auc"

@@ -100,6 +100,14 @@ public struct ULiRADetail: AttackDetail, Equatable {
     /// Each shadow as the target, scored with the others (online AUC on its in vs out examples).
     public let methodLevel: MethodLevelSummary?
 
+    public init(variance: String, shadows: Int, minimumInShadows: Int, minimumOutShadows: Int, methodLevel: MethodLevelSummary?) {
+        self.variance = variance
+        self.shadows = shadows
+        self.minimumInShadows = minimumInShadows
+        self.minimumOutShadows = minimumOutShadows
+        self.methodLevel = methodLevel
+    }
+
     enum CodingKeys: String, CodingKey {
         case variance, shadows
         case minimumInShadows = "minimum_in_shadows", minimumOutShadows = "minimum_out_shadows", methodLevel = "method_level"

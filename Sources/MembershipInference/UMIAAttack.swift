@@ -67,6 +67,12 @@ public struct UMIADetail: AttackDetail, Equatable {
     public let folds: Int
     public let crossValidatedExamples: Int
 
+    public init(shadowTrainingPairs: Int, folds: Int, crossValidatedExamples: Int) {
+        self.shadowTrainingPairs = shadowTrainingPairs
+        self.folds = folds
+        self.crossValidatedExamples = crossValidatedExamples
+    }
+
     enum CodingKeys: String, CodingKey {
         case folds
         case shadowTrainingPairs = "shadow_training_pairs", crossValidatedExamples = "cross_validated_examples"
