@@ -37,10 +37,10 @@ public struct RMIAAttack: MembershipAttack {
     /// `a` of the offline approximation when it is not tuned (or cannot be).
     public static let offlineA = AttackOption(key: "rmia_offline_a", kind: .number(0...1), defaultValue: .number(0.3),
                                               help: "RMIA's offline a when it is not tuned, or cannot be (fewer than 2 references)")
-    /// Whether a is tuned on the references.
-    public static let tuneOfflineA = AttackOption(key: "rmia_tune_offline_a", kind: .choice(["on", "off"]), defaultValue: .text("on"),
-                                                  help: "tune RMIA's offline a by attacking reference 0 with the others (on) or use rmia_offline_a (off)")
-    public var options: [AttackOption] { [Self.gamma, Self.offlineA, Self.tuneOfflineA] }
+    /// How a is chosen: `tuned` on the references, or `fixed` at `rmia_offline_a`.
+    public static let offlineARule = AttackOption(key: "rmia_offline_a_rule", kind: .choice(["tuned", "fixed"]), defaultValue: .text("tuned"),
+                                                  help: "RMIA's offline a: tuned by attacking reference 0 with the others, or fixed at rmia_offline_a")
+    public var options: [AttackOption] { [Self.gamma, Self.offlineA, Self.offlineARule] }
 
     public func fit(_ table: SignalTable, context: AttackContext) throws -> any FittedAttack {
         let references = try RMIAReferences(pool: table.shadows.map(\.trueClassProbability), membership: table.membership,
@@ -48,7 +48,7 @@ public struct RMIAAttack: MembershipAttack {
         let gamma = context.options.number(Self.gamma)
         var a = context.options.number(Self.offlineA)
         var tuning: RMIATuning?
-        if context.options.text(Self.tuneOfflineA) == "on" {
+        if context.options.text(Self.offlineARule) == "tuned" {
             tuning = try references.tuneOfflineA(gamma: gamma)
             a = tuning?.a ?? a
         }

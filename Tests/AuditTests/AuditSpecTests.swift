@@ -354,7 +354,7 @@ import Testing
             #expect(spec.shadows.count == 16)
             #expect(spec.gold == 8)
             #expect(spec.seed == 0)
-            #expect(spec.attacks == ["svm", "ulira", "umia", "forget_quality"])
+            #expect(spec.attacks == AttackRegistry.names)
             #expect(spec.gate.rules == AuditMetricNames.defaultRules)
             #expect(spec.source.path == url.path)
             #expect(spec.source.text == (try String(contentsOf: url, encoding: .utf8)))

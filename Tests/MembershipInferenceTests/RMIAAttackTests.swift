@@ -52,7 +52,7 @@ import Testing
         let detail = try #require(try suite.results[0].detail?.decode(RMIADetail.self))
         #expect(detail.offlineA == c.tunedA && detail.references == 8 && detail.populationRows == c.targetPop.count && detail.gamma == 1)
         let fixed = try AttackSuite.run([RMIAAttack()], on: table, options: AttackOptionValues([
-            "rmia_tune_offline_a": .text("off"), "rmia_offline_a": .number(c.a),
+            "rmia_offline_a_rule": .text("fixed"), "rmia_offline_a": .number(c.a),
         ]))
         #expect(Self.close(try #require(fixed.scores["rmia.offline"]), c.offline))
         #expect(try fixed.results[0].detail?.decode(RMIADetail.self).tuning == nil)
