@@ -28,7 +28,7 @@ public struct AttackOption: Sendable, Equatable {
     public var accepted: String {
         switch kind {
         case let .integer(range): "an integer in \(range.lowerBound)...\(range.upperBound)"
-        case let .number(range): "a number in [\(range.lowerBound), \(range.upperBound)]"
+        case let .number(range): "a number in [\(String(format: "%g", range.lowerBound)), \(String(format: "%g", range.upperBound))]"
         case let .choice(names): "one of \(names.joined(separator: ", "))"
         }
     }
@@ -80,7 +80,7 @@ public enum AttackOptionValue: Sendable, Equatable, Codable, CustomStringConvert
     public var description: String {
         switch self {
         case let .integer(v): "\(v)"
-        case let .number(v): "\(v)"
+        case let .number(v): String(format: "%g", v)
         case let .text(v): v
         }
     }

@@ -57,11 +57,16 @@ struct AttackRunCommand: ParsableCommand {
             claims; G gold models (--gold) retrained on the retain split give every metric's null distribution \
             and forget quality's references. Models are cached by content in --cache. Every score has \
             "higher = looks trained on"; the AUC of forget (1) vs holdout (0) is ideally 0.5.
-              miaudit attack ulira --original reports/demo/original.safetensors --method none \\
+              miaudit attack ulira --method none \\
+                --original reports/demo/original.safetensors \\
                 --target reports/demo/original.safetensors
-              miaudit attack rmia --original reports/demo/original.safetensors --method none \\
-                --target reports/demo/original.safetensors --shadows 4 --setting rmia_gamma=2
-              miaudit attack svm --original reports/demo/original.safetensors --target reports/demo/original.safetensors
+              miaudit attack rmia --method none --shadows 4 \\
+                --setting rmia_gamma=2 \\
+                --original reports/demo/original.safetensors \\
+                --target reports/demo/original.safetensors
+              miaudit attack svm \\
+                --original reports/demo/original.safetensors \\
+                --target reports/demo/original.safetensors
             Settings (--setting KEY=VALUE):
             \(attackSettingsHelp)
             """)

@@ -11,21 +11,24 @@ struct AttackScoreCommand: ParsableCommand {
         commandName: "score",
         abstract: "Score an audited model with U-LiRA, U-MIA and RMIA from supplied .npy arrays (no model is trained).",
         discussion: """
-            Every array holds p(x | θ), the probability a model gives example x's true class (for a \
-            classifier: softmax(logits)[label]; for image–text matching: p(match) of the true pair), as \
-            float32 or float64 .npy files:
-              --reference-outputs  K × M   each reference (shadow) model on the M pool examples
-              --keep               K × M   1 where reference k trained on example x (then, for unlearning, \
-            applied the audited method to it), else 0 (uint8, bool or integer)
-              --target-outputs     M       the audited model on the pool
-              --labels             M       1 for the forget set D_f (members), 0 for the holdout D_h
-            RMIA also needs the outputs on population rows no reference model trained on:
-              --reference-population K × Z and --target-population Z.
-            Null distributions: --gold-outputs G × M (and --gold-population G × Z for RMIA) are models \
-            retrained without D_f, each scored as if it were the audited model. Scores: higher = looks trained \
-            on; AUC of D_f vs D_h, ideally 0.5.
-              miaudit attack score --reference-outputs refs.npy --keep keep.npy --target-outputs target.npy \\
-                --labels labels.npy --reference-population refs_pop.npy --target-population target_pop.npy
+            Each array (.npy, float32 or float64) holds p(x | θ), the probability a model gives \
+            example x's true class (a classifier: softmax(logits)[label]; image–text matching: p(match) \
+            of the true pair). For unlearning, reference k "trained on x" means it trained on x and \
+            then applied the audited method. Scores: higher = looks trained on; the AUC of D_f vs D_h \
+            is ideally 0.5.
+              --reference-outputs  K × M: each reference (shadow) model on the pool
+              --keep               K × M: 1 where reference k trained on x, else 0
+              --target-outputs     M: the audited model on the pool
+              --labels             M: 1 for D_f (members), 0 for D_h
+              --reference-population, --target-population
+                                   K × Z and Z: RMIA's rows no reference trained on
+              --gold-outputs, --gold-population
+                                   G × M and G × Z: models retrained without D_f,
+                                   each scored as if audited: the null distributions
+              miaudit attack score --reference-outputs refs.npy \\
+                --keep keep.npy --target-outputs target.npy \\
+                --labels labels.npy --reference-population refs_pop.npy \\
+                --target-population target_pop.npy
             Settings (--setting KEY=VALUE):
             \(attackSettingsHelp)
             """)
