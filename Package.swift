@@ -75,7 +75,8 @@ let package = Package(
         .testTarget(name: "SVMTests", dependencies: ["SVM"], resources: [.copy("Fixtures")]),
         .testTarget(name: "StatsTests", dependencies: ["Stats", "NumericCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "CommandLineTests", dependencies: [
-            "AuditData", "NeuralNet", "NumericCore", "Stats", "MembershipInference", .product(name: "GRDB", package: "GRDB.swift"),
+            "AuditData", "NeuralNet", "NumericCore", "Stats", "MembershipInference", "SmallFixtureSupport",
+            .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         .testTarget(name: "ReportStoreTests", dependencies: [
             "ReportStore", "NumericCore",

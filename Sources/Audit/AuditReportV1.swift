@@ -10,18 +10,19 @@ import ReferenceModels
 struct AuditReportV1: Decodable {
     static let schema = "miaudit.audit-report/1"
 
+    /// U-LiRA's metrics beside the fields schema 2 keeps as its detail.
     struct ULiRA: Decodable {
         let online: AttackMetrics
         let offline: AttackMetrics
-        let variance: String
-        let shadows: Int
-        let minimumInShadows: Int
-        let minimumOutShadows: Int
-        let methodLevel: MethodLevelSummary?
+        let detail: ULiRADetail
 
-        enum CodingKeys: String, CodingKey {
-            case online, offline, variance, shadows
-            case minimumInShadows = "minimum_in_shadows", minimumOutShadows = "minimum_out_shadows", methodLevel = "method_level"
+        enum CodingKeys: String, CodingKey { case online, offline }
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            online = try container.decode(AttackMetrics.self, forKey: .online)
+            offline = try container.decode(AttackMetrics.self, forKey: .offline)
+            detail = try ULiRADetail(from: decoder)
         }
     }
 
@@ -33,17 +34,19 @@ struct AuditReportV1: Decodable {
         enum CodingKeys: String, CodingKey { case metrics, folds, trainingExamples = "training_examples" }
     }
 
+    /// Forget quality's detail, with the truth-ratio settings schema 2 keeps elsewhere.
     struct ForgetQuality: Decodable {
-        let tests: [ForgetQualityDetail.GoldTest]
-        let medianPValue: Double
         let view: String
         let perturbations: Int
-        let auditedMedianRatio: Double
-        let goldMedianRatio: Double
+        let detail: ForgetQualityDetail
 
-        enum CodingKeys: String, CodingKey {
-            case tests, view, perturbations
-            case medianPValue = "median_pvalue", auditedMedianRatio = "audited_median_ratio", goldMedianRatio = "gold_median_ratio"
+        enum CodingKeys: String, CodingKey { case view, perturbations }
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            view = try container.decode(String.self, forKey: .view)
+            perturbations = try container.decode(Int.self, forKey: .perturbations)
+            detail = try ForgetQualityDetail(from: decoder)
         }
     }
 
@@ -66,25 +69,6 @@ struct AuditReportV1: Decodable {
         }
     }
 
-    struct SVM: Decodable {
-        let priorExistence: Double
-        let postExistence: Double
-        let ratio: Double
-        let holdoutExistence: Double
-        let attackerAUC: Double
-        let attackerAUCInterval: [Double]
-        let attackerHasPower: Bool
-        let trainingMembers: Int
-        let trainingNonMembers: Int
-
-        enum CodingKeys: String, CodingKey {
-            case priorExistence = "prior_existence", postExistence = "post_existence", ratio
-            case holdoutExistence = "holdout_existence", attackerAUC = "attacker_auc"
-            case attackerAUCInterval = "attacker_auc_interval", attackerHasPower = "attacker_has_power"
-            case trainingMembers = "training_members", trainingNonMembers = "training_non_members"
-        }
-    }
-
     let auditName: String
     let createdAt: String
     let tool: String
@@ -96,7 +80,8 @@ struct AuditReportV1: Decodable {
     let models: ModelsRecord
     let remediation: RemediationStep?
     let utility: UtilityComparison
-    let svm: SVM?
+    /// The SVM attack's result had the fields of schema 2's detail.
+    let svm: SVMAttackDetail?
     let shadowAudit: ShadowAudit?
     let metrics: [String: ReportedMetric]
     let curves: [String: ROCPoints]
@@ -124,18 +109,11 @@ struct AuditReportV1: Decodable {
         }
         if let svm {
             attacks["svm"] = try result(SVMMembershipAttack(), variants: [:],
-                                        values: ["post_existence": svm.postExistence, "prior_to_post_ratio": svm.ratio].filter { $0.value.isFinite },
-                                        detail: SVMAttackDetail(priorExistence: svm.priorExistence, postExistence: svm.postExistence,
-                                                                ratio: svm.ratio.isFinite ? svm.ratio : nil, holdoutExistence: svm.holdoutExistence,
-                                                                attackerAUC: svm.attackerAUC, attackerAUCInterval: svm.attackerAUCInterval,
-                                                                attackerHasPower: svm.attackerHasPower, trainingMembers: svm.trainingMembers,
-                                                                trainingNonMembers: svm.trainingNonMembers))
+                                        values: ["post_existence": svm.postExistence, "prior_to_post_ratio": svm.ratio].compactMapValues { $0 },
+                                        detail: svm)
         }
         if let ulira = shadowAudit?.ulira {
-            attacks["ulira"] = try result(ULiRAAttack(), variants: ["online": ulira.online, "offline": ulira.offline],
-                                          detail: ULiRADetail(variance: ulira.variance, shadows: ulira.shadows,
-                                                              minimumInShadows: ulira.minimumInShadows,
-                                                              minimumOutShadows: ulira.minimumOutShadows, methodLevel: ulira.methodLevel))
+            attacks["ulira"] = try result(ULiRAAttack(), variants: ["online": ulira.online, "offline": ulira.offline], detail: ulira.detail)
         }
         if let shadow = shadowAudit, shadow.umia != nil || shadow.umiaCrossValidated != nil {
             var variants: [String: AttackMetrics] = [:]
@@ -147,10 +125,8 @@ struct AuditReportV1: Decodable {
                                                             crossValidatedExamples: shadow.umiaCrossValidated?.trainingExamples ?? 0))
         }
         if let quality = shadowAudit?.forgetQuality {
-            attacks["forget_quality"] = try result(ForgetQualityAttack(), variants: [:], values: ["median_pvalue": quality.medianPValue],
-                                                   detail: ForgetQualityDetail(tests: quality.tests, medianPValue: quality.medianPValue,
-                                                                               auditedMedianRatio: quality.auditedMedianRatio,
-                                                                               goldMedianRatio: quality.goldMedianRatio))
+            attacks["forget_quality"] = try result(ForgetQualityAttack(), variants: [:],
+                                                   values: ["median_pvalue": quality.detail.medianPValue], detail: quality.detail)
         }
         let references = shadowAudit.map {
             ReferencesRecord(provider: "native", shadowMethod: $0.shadowModels.isEmpty ? nil : $0.method, shadowModels: $0.shadowModels,

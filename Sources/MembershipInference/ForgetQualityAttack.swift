@@ -79,14 +79,6 @@ public struct ForgetQualityDetail: AttackDetail, Equatable {
     public let auditedMedianRatio: Double
     public let goldMedianRatio: Double
 
-    /// A detail from its parts (as a stored report of an earlier schema holds them).
-    public init(tests: [GoldTest], medianPValue: Double, auditedMedianRatio: Double, goldMedianRatio: Double) {
-        self.tests = tests
-        self.medianPValue = medianPValue
-        self.auditedMedianRatio = auditedMedianRatio
-        self.goldMedianRatio = goldMedianRatio
-    }
-
     enum CodingKeys: String, CodingKey {
         case tests
         case medianPValue = "median_pvalue", auditedMedianRatio = "audited_median_ratio", goldMedianRatio = "gold_median_ratio"

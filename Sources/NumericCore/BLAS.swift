@@ -1,4 +1,5 @@
 import CBLAS
+import Foundation
 
 /// Thin wrappers over OpenBLAS (CBLAS, row-major). This file is the only place that touches CBLAS.
 public enum BLAS {
@@ -21,6 +22,22 @@ public enum BLAS {
     public static func setThreadCount(_ count: Int) {
         precondition(count >= 1, "thread count must be at least 1, got \(count)")
         openblas_set_num_threads(Int32(count))
+    }
+
+    /// Serialises the work whose bytes depend on the thread count (training that must be
+    /// reproducible, a model bank's workers): while one caller holds it, no other can change the
+    /// count under it. Recursive, so a bank inside a pipeline inside a test can take it again.
+    private static let configurationLock = NSRecursiveLock()
+
+    /// Runs `body` with `count` BLAS threads, holding the process-wide configuration lock, and
+    /// restores the previous count afterwards.
+    public static func withThreadCount<T>(_ count: Int, _ body: () throws -> T) rethrows -> T {
+        configurationLock.lock()
+        defer { configurationLock.unlock() }
+        let saved = threadCount
+        setThreadCount(count)
+        defer { setThreadCount(saved) }
+        return try body()
     }
 
     /// `C ← α·op(A)·op(B) + β·C` (sgemm), where op is identity or transpose.

@@ -55,9 +55,6 @@ public final class ModelBank: @unchecked Sendable {
     public let settings: ModelBankSettings
 
     static let keyMetadata = "miaudit.cache-key"
-    /// One bank trains at a time per process: the BLAS thread count is process-wide, and a bank
-    /// sets it to 1 for its workers and restores it afterwards.
-    private static let exclusive = NSLock()
     static let recordMetadata = "miaudit.cache-record"
 
     public init(dataSet: PairDataSet, data: MatchingData, recipe: TrainingRecipe, validation: [Int],
@@ -85,28 +82,25 @@ public final class ModelBank: @unchecked Sendable {
     }
 
     /// Trains (or reads from the cache) every job's model, in job order.
-    /// - Throws: `AttackError` when a model still collapses after the last attempt, or a method fails.
+    /// - Throws: `ReferenceModelError` when a model still collapses after the last attempt, or the method's error.
     public func models(for jobs: [ModelJob], progress: @Sendable (ModelBankProgress) -> Void = { _ in }) throws -> [TrainedModel] {
         guard !jobs.isEmpty else { return [] }
-        Self.exclusive.lock()
-        defer { Self.exclusive.unlock() }
         let workers = max(1, min(jobs.count, settings.concurrency > 0 ? settings.concurrency : BLAS.threadCount))
-        let savedThreads = BLAS.threadCount
-        BLAS.setThreadCount(1)
-        defer { BLAS.setThreadCount(savedThreads) }
-
         let state = SharedProgress(count: jobs.count)
-        DispatchQueue.concurrentPerform(iterations: workers) { _ in
-            while let next = state.nextJob() {
-                do {
-                    let trained = try self.obtain(jobs[next])
-                    let done = state.finish(next, with: trained)
-                    let source = trained.record.fromCache ? "from cache" : String(format: "%.1f s", trained.record.seconds)
-                    let collapse = trained.record.collapsed > 0 ? ", \(trained.record.collapsed) collapsed attempt(s) retrained" : ""
-                    progress(ModelBankProgress(done: done, total: jobs.count,
-                                               note: "\(trained.job.kind.rawValue) \(trained.job.index) \(source)\(collapse)"))
-                } catch {
-                    state.fail(error)
+        // One BLAS thread per model, and no other code changes the count while the workers run.
+        BLAS.withThreadCount(1) {
+            DispatchQueue.concurrentPerform(iterations: workers) { _ in
+                while let next = state.nextJob() {
+                    do {
+                        let trained = try self.obtain(jobs[next])
+                        let done = state.finish(next, with: trained)
+                        let source = trained.record.fromCache ? "from cache" : String(format: "%.1f s", trained.record.seconds)
+                        let collapse = trained.record.collapsed > 0 ? ", \(trained.record.collapsed) collapsed attempt(s) retrained" : ""
+                        progress(ModelBankProgress(done: done, total: jobs.count,
+                                                   note: "\(trained.job.kind.rawValue) \(trained.job.index) \(source)\(collapse)"))
+                    } catch {
+                        state.fail(error)
+                    }
                 }
             }
         }

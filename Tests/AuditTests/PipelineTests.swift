@@ -4,6 +4,7 @@ import GRDB
 import MatchingTask
 import ModelAdapters
 import NeuralNet
+import NumericCore
 import ReportStore
 import SmallFixtureSupport
 import Testing
@@ -24,25 +25,8 @@ final class NaNAdapter: ModelAdapter {
 /// Serialized: model banks set the process-wide BLAS thread count.
 @Suite(.serialized) struct PipelineTests {
     static func spec(_ name: String, method: String, in directory: URL, seed: UInt64 = 0) throws -> AuditSpec {
-        let yaml = """
-            name: \(name)
-            seed: \(seed)
-            data: \(SmallFixtureSupport.directory.path)
-            original:
-              path: \(directory.appendingPathComponent("original.safetensors").path)
-              train:
-                seed: 0
-                recipe: {epochs: 3, batch_size: 32, learning_rate: 0.003, weight_decay: 0,
-                         image_hidden: [32, 16], text_hidden: [32, 16], fusion_hidden: [16]}
-            target:
-              unlearn: {method: \(method)}
-            shadows: {count: 4}
-            gold: 2
-            settings: {collapse_accuracy: 0, folds: 3}
-            cache: \(directory.appendingPathComponent("cache").path)
-
-            """
-        return try AuditSpec.parse(yaml: yaml, path: directory.appendingPathComponent("\(name).yaml").path)
+        try AuditSpec.parse(yaml: SmallFixtureSupport.auditSpecYAML(name: name, method: method, in: directory, seed: seed),
+                            path: directory.appendingPathComponent("\(name).yaml").path)
     }
 
     static func temporaryDirectory() throws -> URL {
@@ -53,13 +37,18 @@ final class NaNAdapter: ModelAdapter {
 
     static let options = AuditRunOptions(toolVersion: "test", environment: [:])
 
+    /// A pipeline run with one BLAS thread that no other test can change midway.
+    static func run(_ spec: AuditSpec) throws -> AuditRun {
+        try BLAS.withThreadCount(1) { try AuditPipeline.run(spec, options: options) }
+    }
+
     /// Every registered attack runs; every attack metric carries a null of the 2 gold models; a
     /// second run from the cache measures the same numbers; the seed reaches the SVM attack.
     @Test func everyAttackRunsWithItsNullsAndARerunRepeatsIt() throws {
         let directory = try Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let spec = try Self.spec("pipeline", method: "none", in: directory)
-        let first = try AuditPipeline.run(spec, options: Self.options)
+        let first = try Self.run(spec)
         #expect(first.attacks.results.map(\.attack) == AttackRegistry.names)
         for name in AttackRegistry.metricNames {
             let metric = try #require(first.metrics[name], "\(name) not measured")
@@ -71,7 +60,7 @@ final class NaNAdapter: ModelAdapter {
         let gate = try #require(first.gate)
         #expect(gate.results.map(\.rule) == AuditMetricNames.defaultRules)
 
-        let second = try AuditPipeline.run(spec, options: Self.options)
+        let second = try Self.run(spec)
         #expect(second.references?.shadowModels.allSatisfy(\.fromCache) == true)
         #expect(second.metrics == first.metrics)
         #expect(second.attacks.results == first.attacks.results)
@@ -84,8 +73,8 @@ final class NaNAdapter: ModelAdapter {
         reseeded.gate.rules = []
         var zero = reseeded
         zero.seed = 0
-        let svm0 = try #require(try AuditPipeline.run(zero, options: Self.options).attacks.results.first)
-        let svm1 = try #require(try AuditPipeline.run(reseeded, options: Self.options).attacks.results.first)
+        let svm0 = try #require(try Self.run(zero).attacks.results.first)
+        let svm1 = try #require(try Self.run(reseeded).attacks.results.first)
         #expect(svm0.values != svm1.values)
         #expect(svm0.values == first.attacks.results.first { $0.attack == "svm" }?.values)
     }
@@ -99,9 +88,11 @@ final class NaNAdapter: ModelAdapter {
         let store = try SignedReportStore(writer: try DatabaseQueue(), columns: AuditReportStore.columns)
         let key = SigningKey()
         var seen: [Int] = []
-        let steps = try Remediation.run(spec, options: Self.options, store: store, signingKey: key,
-                                        modelsDirectory: directory.appendingPathComponent("models"),
-                                        stepDone: { seen.append($0.report.remediation?.step ?? 0) })
+        let steps = try BLAS.withThreadCount(1) {
+            try Remediation.run(spec, options: Self.options, store: store, signingKey: key,
+                                modelsDirectory: directory.appendingPathComponent("models"),
+                                stepDone: { seen.append($0.report.remediation?.step ?? 0) })
+        }
         #expect(seen == steps.map { $0.report.remediation?.step ?? 0 })
         #expect(steps.first?.report.remediation?.action == "audit-claim" && steps.first?.model == nil)
         for (index, step) in steps.enumerated() {

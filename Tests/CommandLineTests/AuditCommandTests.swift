@@ -3,6 +3,7 @@ import Foundation
 import FoundationXML
 #endif
 import GRDB
+import SmallFixtureSupport
 import Testing
 
 /// `miaudit audit`, `report export` and `remediate` on the small fixture with a small recipe, 4
@@ -10,26 +11,8 @@ import Testing
 @Suite(.serialized) struct AuditCommandTests {
     /// A spec auditing `method` on the small fixture; every path absolute, inside `directory`.
     func writeSpec(_ name: String, method: String, in directory: URL, rules: String? = nil) throws -> String {
-        let data = repositoryRoot.appendingPathComponent("fixtures/emoji-cldr-small").path
         let gate = rules.map { "gate:\n  rules:\n\($0)\n" } ?? ""
-        let yaml = """
-            name: \(name)
-            seed: 0
-            data: \(data)
-            original:
-              path: \(directory.appendingPathComponent("original.safetensors").path)
-              train:
-                seed: 0
-                recipe: {epochs: 3, batch_size: 32, learning_rate: 0.003, weight_decay: 0,
-                         image_hidden: [32, 16], text_hidden: [32, 16], fusion_hidden: [16]}
-            target:
-              unlearn: {method: \(method)}
-            shadows: {count: 4}
-            gold: 2
-            settings: {collapse_accuracy: 0, folds: 3}
-            cache: \(directory.appendingPathComponent("cache").path)
-
-            """ + gate
+        let yaml = SmallFixtureSupport.auditSpecYAML(name: name, method: method, in: directory) + gate
         let path = directory.appendingPathComponent("\(name).yaml").path
         try Data(yaml.utf8).write(to: URL(fileURLWithPath: path))
         return path

@@ -19,11 +19,14 @@ func quickRecipe(epochs: Int) -> TrainingRecipe { SmallFixtureSupport.recipe(epo
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         var files: [Data] = []
-        for name in ["a", "b"] {
-            let model = MatchingTrainer(recipe: quickRecipe(epochs: 2), seed: 17).train(data: data, rows: rows)
-            let url = directory.appendingPathComponent("\(name).safetensors")
-            try model.save(to: url, metadata: ["seed": "17"])
-            files.append(try Data(contentsOf: url))
+        // Both trainings under the same BLAS thread count, which no other test may change meanwhile.
+        try BLAS.withThreadCount(2) {
+            for name in ["a", "b"] {
+                let model = MatchingTrainer(recipe: quickRecipe(epochs: 2), seed: 17).train(data: data, rows: rows)
+                let url = directory.appendingPathComponent("\(name).safetensors")
+                try model.save(to: url, metadata: ["seed": "17"])
+                files.append(try Data(contentsOf: url))
+            }
         }
         #expect(files[0] == files[1])
         let other = MatchingTrainer(recipe: quickRecipe(epochs: 2), seed: 18).train(data: data, rows: rows)

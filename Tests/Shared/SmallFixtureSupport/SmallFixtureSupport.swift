@@ -30,4 +30,27 @@ public enum SmallFixtureSupport {
         recipe.fusionHidden = [width / 2]
         return recipe
     }
+
+    /// An audit spec (YAML) of `method` applied to the small fixture's original, trained with a
+    /// 3-epoch recipe when missing: 4 shadows, 2 gold models, every path inside `directory`.
+    public static func auditSpecYAML(name: String, method: String, in directory: URL, seed: UInt64 = 0) -> String {
+        """
+        name: \(name)
+        seed: \(seed)
+        data: \(self.directory.path)
+        original:
+          path: \(directory.appendingPathComponent("original.safetensors").path)
+          train:
+            seed: 0
+            recipe: {epochs: 3, batch_size: 32, learning_rate: 0.003, weight_decay: 0,
+                     image_hidden: [32, 16], text_hidden: [32, 16], fusion_hidden: [16]}
+        target:
+          unlearn: {method: \(method)}
+        shadows: {count: 4}
+        gold: 2
+        settings: {collapse_accuracy: 0, folds: 3}
+        cache: \(directory.appendingPathComponent("cache").path)
+
+        """
+    }
 }
