@@ -44,7 +44,7 @@ let package = Package(
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         // Named values, intervals and nulls: the gate knows no attack.
-        .target(name: "Gate", dependencies: ["Diagnostics"]),
+        .target(name: "Gate", dependencies: ["Diagnostics", "Stats"]),
         // Audit specs (YAML), the one audit pipeline, remediation, and report exports.
         .target(name: "Audit", dependencies: [
             "Diagnostics", "NumericCore", "NeuralNet", "AuditData", "MatchingTask", "ModelAdapters", "Stats", "Unlearning",

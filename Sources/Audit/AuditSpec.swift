@@ -26,7 +26,10 @@ public struct AuditSpec: Equatable, Sendable {
     /// Shadow models (U-LiRA, U-MIA).
     public var shadows = ShadowModelsSpec()
     /// Gold models retrained on the retain split: forget quality's references and every null.
-    public var gold: Int = 8
+    /// 16 by default; the gate needs 8 to calibrate a null rule, and 32 suits a release gate.
+    public var gold: Int = AuditSpec.defaultGoldModels
+
+    public static let defaultGoldModels = 16
     /// Which attacks run: `AttackRegistry` names, in registry order.
     public var attacks: [String] = AttackRegistry.defaults.map(\.name)
     public var settings = AuditSettings()
@@ -42,6 +45,17 @@ public struct AuditSpec: Equatable, Sendable {
         self.original = original
         self.target = target
         self.source = source
+    }
+
+    /// What an auditor should know before trusting this spec's verdict, one sentence each.
+    public var warnings: [String] {
+        var warnings: [String] = []
+        let nullRules = gate.rules.filter { $0.bound == .null }
+        if !nullRules.isEmpty, gold < Self.defaultGoldModels {
+            warnings.append("gold: \(gold) gold models calibrate the null rules; the gate's false-alarm rate is measured at 16 and more "
+                            + "(docs/gate.md), so use gold: 16, or 32 for a release gate")
+        }
+        return warnings
     }
 
     /// The method every shadow applies: `shadows.method`, else the target's unlearning method.
@@ -153,9 +167,12 @@ public struct AuditSettings: Equatable, Sendable {
 /// ```
 /// gate:
 ///   inconclusive_fails: true
+///   null_rule: prediction_interval    # or percentile, the first rule
+///   alpha: 0.05                       # family-wise error rate of the null rules (Holm)
+///   kappa: 1.5                        # widening of the prediction interval
 ///   rules:
 ///     - {metric: ulira.online.auc, at_most: null}
-///     - {metric: forget_quality.median_pvalue, at_least: 0.05}
+///     - {metric: forget_quality.median_pvalue, at_least: null}
 /// ```
 /// Without `rules`, the `AuditMetricNames.defaultRules` whose attacks run apply.
 public struct GateSpec: Equatable, Sendable {
@@ -175,12 +192,12 @@ public enum AuditMetricNames {
     /// The metrics with a null distribution from the gold models (SPEC §8): only these take `null` bounds.
     public static var withNull: Set<String> { Set(AttackRegistry.metricNames) }
 
-    /// SPEC §8's defaults (those whose attack runs): every attack AUC at most its null-calibrated bound; forget quality's
-    /// median p at least 0.05.
+    /// SPEC §8's defaults (those whose attack runs): U-LiRA's and U-MIA's AUCs at most, and forget
+    /// quality's median p at least, what exact retraining gives (null-calibrated bounds).
     public static let defaultRules = [
         GateRule(metric: "ulira.online.auc", .atMost, .null),
         GateRule(metric: "umia.shadow.auc", .atMost, .null),
         GateRule(metric: "umia.cross_validated.auc", .atMost, .null),
-        GateRule(metric: "forget_quality.median_pvalue", .atLeast, .fixed(0.05)),
+        GateRule(metric: "forget_quality.median_pvalue", .atLeast, .null),
     ]
 }

@@ -222,9 +222,18 @@ struct SpecReader {
     }
 
     func gate(_ node: SpecNode) throws -> GateSpec {
-        let map = try node.mapping(known: ["inconclusive_fails", "rules"])
+        let map = try node.mapping(known: ["inconclusive_fails", "null_rule", "alpha", "kappa", "rules"])
         var gate = GateSpec()
-        if let value = map["inconclusive_fails"] { gate.policy = GatePolicy(inconclusiveFails: try value.bool()) }
+        if let value = map["inconclusive_fails"] { gate.policy.inconclusiveFails = try value.bool() }
+        if let value = map["null_rule"] { gate.policy.nullRule = try value.choice(of: NullRule.self) }
+        if let value = map["alpha"] {
+            gate.policy.alpha = try value.number()
+            guard gate.policy.alpha > 0, gate.policy.alpha < 1 else { throw value.expected("a number in (0, 1), e.g. 0.05") }
+        }
+        if let value = map["kappa"] {
+            gate.policy.kappa = try value.number()
+            guard gate.policy.kappa >= 1, gate.policy.kappa <= 10 else { throw value.expected("a number in [1, 10], e.g. 1.5") }
+        }
         if let value = map["rules"] {
             let items = try value.list()
             guard !items.isEmpty else {

@@ -1,5 +1,7 @@
 extension GateRule {
-    /// Evaluates the rule on `measured`, the metric named by `metric`.
+    /// Evaluates the rule on `measured`, the metric named by `metric`, with fixed bounds and with
+    /// null bounds decided by the percentile rule (`NullRule.percentile`); `GatePolicy.evaluate`
+    /// decides null bounds by the prediction-interval rule instead.
     ///
     /// With the decision interval [lo, hi] (`MeasuredMetric.decisionInterval`) and value v:
     ///
@@ -19,15 +21,8 @@ extension GateRule {
     ///   interval with lower > upper, or an empty or non-finite null.
     public func evaluate(_ measured: MeasuredMetric?, available: [String] = []) throws -> RuleResult {
         guard let measured else { throw GateError.missingMetric(rule: displayName, metric: metric, available: available) }
+        try check(measured)
         let v = measured.value
-        guard v.isFinite, measured.lower.isFinite, measured.upper.isFinite else {
-            throw GateError.invalidMeasurement(
-                rule: displayName, problem: "'\(metric)' = \(v) with interval [\(measured.lower), \(measured.upper)] is not finite")
-        }
-        guard measured.lower <= measured.upper else {
-            throw GateError.invalidMeasurement(
-                rule: displayName, problem: "'\(metric)' has interval [\(measured.lower), \(measured.upper)] with lower > upper")
-        }
         let range = measured.decisionInterval
         let lo = range.lowerBound, hi = range.upperBound
         let shown = "\(metric) = \(formatNumber(v)) [\(formatNumber(lo)), \(formatNumber(hi))]"
@@ -75,6 +70,22 @@ extension GateRule {
         }
         return RuleResult(rule: self, value: v, interval: [lo, hi], null: summary, outcome: outcome,
                           explanation: explanation + ": \(outcome.rawValue).")
+    }
+
+    /// Refuses a non-finite value or interval, or lower > upper: a bug upstream, never a pass.
+    func check(_ measured: MeasuredMetric) throws {
+        let v = measured.value
+        guard v.isFinite, measured.lower.isFinite, measured.upper.isFinite else {
+            throw GateError.invalidMeasurement(
+                rule: displayName, problem: "'\(metric)' = \(v) with interval [\(measured.lower), \(measured.upper)] is not finite")
+        }
+        guard measured.lower <= measured.upper else {
+            throw GateError.invalidMeasurement(
+                rule: displayName, problem: "'\(metric)' has interval [\(measured.lower), \(measured.upper)] with lower > upper")
+        }
+        if let null = measured.nullValues, case .null = bound, null.isEmpty || !null.allSatisfy(\.isFinite) {
+            throw GateError.invalidMeasurement(rule: displayName, problem: "the null distribution of '\(metric)' is empty or holds a non-finite value")
+        }
     }
 
     private static func fixedReason(_ outcome: RuleOutcome, bound: Double, good: String, bad: String) -> String {

@@ -1,3 +1,34 @@
+import Foundation
+import Stats
+
+/// The scale a null-calibrated rule compares a metric on (SPEC §8): b(v) = v for an AUC or an
+/// accuracy; for a p-value the probit b(p) = Φ⁻¹(p) (increasing in p; SPEC writes Φ⁻¹(1 − p),
+/// the same test with the sign of the bad side turned), since p-values of equally good models
+/// are far from normal on their own scale.
+public enum NullScale: String, Codable, Equatable, Sendable {
+    case identity
+    case probit
+
+    /// p is clamped to [1e-300, 1 − 2⁻⁵³] first, so p = 0 and p = 1 stay finite.
+    static let probitFloor = 1e-300, probitCeiling = 1 - 0x1p-53
+
+    /// b(v).
+    public func transform(_ value: Double) -> Double {
+        switch self {
+        case .identity: value
+        case .probit: NormalDistribution.quantile(min(max(value, Self.probitFloor), Self.probitCeiling))
+        }
+    }
+
+    /// The metric value whose b is `b`.
+    public func inverse(_ b: Double) -> Double {
+        switch self {
+        case .identity: b
+        case .probit: NormalDistribution.cdf(b)
+        }
+    }
+}
+
 /// A metric as an audit measured it: a value, its interval, and its null distribution if any.
 public struct MeasuredMetric: Equatable, Sendable {
     /// The point value.
@@ -9,21 +40,30 @@ public struct MeasuredMetric: Equatable, Sendable {
     /// The metric's values on the gold models (each scored as if it were the audited model), for
     /// null-calibrated bounds; nil when the metric has no null distribution.
     public var nullValues: [Double]?
+    /// The scale null-calibrated rules compare it on.
+    public var scale: NullScale
+    /// Why the metric cannot decide anything, when it cannot (e.g. the SVM attacker has no power):
+    /// every rule on it is then inconclusive with this reason.
+    public var undecidable: String?
 
     /// A value with interval `[lower, upper]`; pass nil for a point value (an interval of zero width).
-    public init(value: Double, interval: (lower: Double, upper: Double)? = nil, nullValues: [Double]? = nil) {
+    public init(value: Double, interval: (lower: Double, upper: Double)? = nil, nullValues: [Double]? = nil,
+                scale: NullScale = .identity, undecidable: String? = nil) {
         self.value = value
         self.lower = interval?.lower ?? value
         self.upper = interval?.upper ?? value
         self.nullValues = nullValues
+        self.scale = scale
+        self.undecidable = undecidable
     }
 
     /// A value with its interval given as `[lower, upper]`.
     ///
     /// - Precondition: `interval` has exactly two elements.
-    public init(value: Double, interval: [Double], nullValues: [Double]? = nil) {
+    public init(value: Double, interval: [Double], nullValues: [Double]? = nil, scale: NullScale = .identity,
+                undecidable: String? = nil) {
         precondition(interval.count == 2, "an interval is [lower, upper], got \(interval.count) values")
-        self.init(value: value, interval: (interval[0], interval[1]), nullValues: nullValues)
+        self.init(value: value, interval: (interval[0], interval[1]), nullValues: nullValues, scale: scale, undecidable: undecidable)
     }
 
     /// The interval the gate decides on: `[min(lower, value), max(upper, value)]`.

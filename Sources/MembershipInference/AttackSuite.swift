@@ -8,11 +8,17 @@ public struct MetricMeasurement: Sendable, Equatable {
     /// [lower, upper], or nil for a point value.
     public let interval: [Double]?
     public let null: NullDistribution?
+    /// True for a p-value (the gate's probit scale).
+    public let isPValue: Bool
+    /// Why the metric cannot decide anything (`AttackScoring.undecidable`).
+    public let undecidable: String?
 
-    public init(value: Double, interval: [Double]? = nil, null: NullDistribution? = nil) {
+    public init(value: Double, interval: [Double]? = nil, null: NullDistribution? = nil, isPValue: Bool = false, undecidable: String? = nil) {
         self.value = value
         self.interval = interval
         self.null = null
+        self.isPValue = isPValue
+        self.undecidable = undecidable
     }
 }
 
@@ -89,12 +95,15 @@ public enum AttackSuite {
             for variant in attack.variants where variants[variant.name] != nil {
                 scores["\(attack.name).\(variant.name)"] = target.scores[variant.name]
             }
+            let pValues = Set(attack.valueMetrics.filter(\.isPValue).map { "\(attack.name).\($0.name)" })
             for (name, value) in audited where value.isFinite {
-                measurements[name] = MetricMeasurement(value: value, null: nulls[name])
+                measurements[name] = MetricMeasurement(value: value, null: nulls[name], isPValue: pValues.contains(name),
+                                                       undecidable: target.undecidable)
             }
             for (variant, metrics) in variants where metrics.auc.isFinite {
                 let name = "\(attack.name).\(variant).auc"
-                measurements[name] = MetricMeasurement(value: metrics.auc, interval: metrics.aucInterval, null: nulls[name])
+                measurements[name] = MetricMeasurement(value: metrics.auc, interval: metrics.aucInterval, null: nulls[name],
+                                                       undecidable: target.undecidable)
             }
             results.append(AttackResult(attack: attack.name, title: attack.title, variants: variants, values: target.values,
                                         nulls: nulls, options: options.resolved(attack.options),

@@ -15,7 +15,8 @@ public struct ForgetQualityAttack: MembershipAttack {
         + "exact unlearning."
     public let needs: SignalNeeds = [.golds, .truthRatios]
     public let variants: [ScoreVariant] = []
-    public let valueMetrics = [ValueMetric(name: "median_pvalue", summary: "median KS p over the gold models; low = the forget set still differs")]
+    public let valueMetrics = [ValueMetric(name: "median_pvalue", summary: "median KS p over the gold models; low = the forget set still differs",
+                                           isPValue: true)]
     public var detailType: any AttackDetail.Type { ForgetQualityDetail.self }
 
     public func fit(_ table: SignalTable, context: AttackContext) throws -> any FittedAttack {
@@ -27,15 +28,18 @@ public struct ForgetQualityAttack: MembershipAttack {
         let table: SignalTable
 
         func score(_ model: ScoredModel) throws -> AttackScoring? {
+            // The forget set's truth ratios: the pool's first `memberCount` examples.
+            let members = table.memberCount
+            func forget(_ signals: ModelSignals) -> [Double]? { signals.truthRatios.map { Array($0.prefix(members)) } }
             let references: [[Double]]
             switch model {
             case .target:
-                references = table.golds.compactMap(\.truthRatios)
+                references = table.golds.compactMap(forget)
             case let .gold(g):
                 guard table.golds.count >= 2 else { return nil }
-                references = table.golds.indices.filter { $0 != g }.compactMap { table.golds[$0].truthRatios }
+                references = table.golds.indices.filter { $0 != g }.compactMap { forget(table.golds[$0]) }
             }
-            let audited = table.signals(of: model).truthRatios ?? []
+            let audited = forget(table.signals(of: model)) ?? []
             let detail = try ForgetQualityDetail(audited: audited, gold: references)
             return AttackScoring(values: ["median_pvalue": detail.medianPValue], detail: model == .target ? detail : nil)
         }

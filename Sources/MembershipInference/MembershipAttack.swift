@@ -45,10 +45,13 @@ public struct ValueMetric: Sendable, Equatable {
     public let name: String
     /// What the value means, in one line, with the direction that suggests a leak.
     public let summary: String
+    /// True for a p-value: the gate compares it with the gold models on the probit scale.
+    public let isPValue: Bool
 
-    public init(name: String, summary: String) {
+    public init(name: String, summary: String, isPValue: Bool = false) {
         self.name = name
         self.summary = summary
+        self.isPValue = isPValue
     }
 }
 
@@ -60,11 +63,16 @@ public struct AttackScoring: Sendable {
     public var values: [String: Double]
     /// Attack-specific facts for the report; only the audited model's is kept.
     public var detail: (any AttackDetail)?
+    /// Why this attack's metrics cannot decide anything about the scored model (e.g. the SVM
+    /// attacker has no power); the gate then leaves its rules inconclusive with this reason.
+    public var undecidable: String?
 
-    public init(scores: [String: [Double]] = [:], values: [String: Double] = [:], detail: (any AttackDetail)? = nil) {
+    public init(scores: [String: [Double]] = [:], values: [String: Double] = [:], detail: (any AttackDetail)? = nil,
+                undecidable: String? = nil) {
         self.scores = scores
         self.values = values
         self.detail = detail
+        self.undecidable = undecidable
     }
 }
 
@@ -92,8 +100,10 @@ public protocol MembershipAttack: Sendable {
     var title: String { get }
     /// One paragraph for reports and `--help`: what is fitted on what, and what the scores mean.
     var summary: String { get }
-    /// The signals it reads.
+    /// The signals it cannot run without.
     var needs: SignalNeeds { get }
+    /// The signals it uses when the audit collects them (the pipeline collects them for it).
+    var wants: SignalNeeds { get }
     /// Its score variants, in report order (may be empty).
     var variants: [ScoreVariant] { get }
     /// Its value metrics, in report order (may be empty).
@@ -118,6 +128,7 @@ public protocol FittedAttack: Sendable {
 }
 
 extension MembershipAttack {
+    public var wants: SignalNeeds { [] }
     public var options: [AttackOption] { [] }
     public var runsByDefault: Bool { true }
 

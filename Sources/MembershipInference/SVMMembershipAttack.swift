@@ -89,7 +89,9 @@ public struct SVMMembershipAttack: MembershipAttack {
                                          attackerHasPower: hasPower, trainingMembers: fitMembers, trainingNonMembers: fitNonMembers)
             }
             return AttackScoring(scores: ["existence": existence], values: ["post_existence": post, "prior_to_post_ratio": ratio],
-                                 detail: detail)
+                                 detail: detail,
+                                 undecidable: hasPower ? nil : "the SVM attacker has no power on the original model's members (AUC "
+                                     + "\(DetailFormat.fixed(attackerAUC)) \(DetailFormat.interval(attackerAUCInterval))), so its existence probabilities prove nothing")
         }
     }
 }

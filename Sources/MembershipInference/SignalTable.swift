@@ -17,7 +17,7 @@ public struct ModelSignals: Sendable, Equatable {
     public let trueClassProbability: [Double]
     /// p_y on the population rows (rows no model under study trained on), when collected.
     public let population: [Double]?
-    /// Truth ratios R of the D_f examples (SPEC §4), in pool order, when collected.
+    /// Truth ratios R of the pool's examples (SPEC §4), in pool order, when collected.
     public let truthRatios: [Double]?
 
     /// Signals from output distributions; `trueClasses` names each pool row's true class and
@@ -167,13 +167,12 @@ public struct SignalTable: Sendable {
         guard labels.contains(true), labels.contains(false) else {
             throw AttackError(description: "the pool needs forget (member) and holdout (non-member) examples, got \(labels.filter { $0 }.count) and \(labels.filter { !$0 }.count); check the splits or the labels")
         }
-        let members = labels.filter { $0 }.count
         for model in [target] + [original].compactMap({ $0 }) + shadows + golds {
             guard model.lira.count == labels.count else {
                 throw AttackError(description: "\(model.name) has signals for \(model.lira.count) examples but the pool has \(labels.count); give every model's outputs on every pool example")
             }
-            if let ratios = model.truthRatios, ratios.count != members {
-                throw AttackError(description: "\(model.name) has \(ratios.count) truth ratios for \(members) forget examples")
+            if let ratios = model.truthRatios, ratios.count != labels.count {
+                throw AttackError(description: "\(model.name) has \(ratios.count) truth ratios for \(labels.count) pool examples; give one per pool example")
             }
         }
         let withPopulation = ([target] + shadows + golds).compactMap(\.population).map(\.count)

@@ -34,8 +34,11 @@ struct AuditRunOptionGroup: ParsableArguments {
         return try AuditReportStore.open(db)
     }
 
+    /// Reads the spec and names on standard error what weakens its verdict (e.g. too few gold models).
     func loadSpec(_ path: String) throws -> AuditSpec {
-        try AuditSpec.load(from: URL(fileURLWithPath: path))
+        let spec = try AuditSpec.load(from: URL(fileURLWithPath: path))
+        for warning in spec.warnings { FileHandle.standardError.write(Data("miaudit: warning: \(path): \(warning)\n".utf8)) }
+        return spec
     }
 
     /// What `audit` and `remediate` do first: apply the thread count, read the spec, load the key
@@ -200,23 +203,34 @@ enum AuditSummary {
             let trained = (references.shadowModels + references.goldModels).filter { !$0.fromCache }.count
             lines.append("models: \(references.shadowModels.count) shadows applying \(references.shadowMethod ?? "-"), \(references.goldModels.count) gold; \(trained) trained now, the rest from the cache")
         }
-        var rows = [["rule", "value", "interval", "bound", "outcome"]]
+        var rows = [["rule", "value", "interval", "bound", "p (Holm)", "outcome"]]
         for result in report.gate.results {
             let bound: String
+            var p = "-"
             switch result.rule.bound {
             case let .fixed(value): bound = "\(result.rule.direction.symbol) \(format(value))"
             case .null:
-                if let null = result.null {
+                if let test = result.test {
+                    let typical = test.scale == .probit ? format(test.typicalValue) : "\(format(test.mean)) ± \(format(test.standardDeviation))"
+                    bound = "\(result.rule.direction.symbol) null: retraining \(typical), G=\(test.goldModels)"
+                    p = "\(formatP(test.pvalue)) (\(formatP(test.adjustedPValue)))"
+                } else if let null = result.null {
                     bound = result.rule.direction == .atMost
                         ? "≤ null p95 \(format(null.percentile95)) (max \(format(null.maximum)), n=\(null.size))"
                         : "≥ null p5 \(format(null.percentile5)) (min \(format(null.minimum)), n=\(null.size))"
                 } else {
-                    bound = "null (none)"
+                    bound = "null (not calibrated)"
                 }
             }
-            rows.append([result.rule.displayName, format(result.value), "[\(format(result.interval[0])), \(format(result.interval[1]))]",
-                         bound, result.outcome.rawValue.uppercased()])
+            let interval = result.interval.map { "[\(format($0[0])), \(format($0[1]))]" } ?? "-"
+            rows.append([result.rule.displayName, result.value.map(format) ?? "not measured", interval, bound, p,
+                         result.outcome.rawValue.uppercased()])
         }
+        lines += table(rows)
+        for result in report.gate.results where result.outcome == .inconclusive {
+            lines.append("inconclusive: \(result.explanation)")
+        }
+        for sentence in report.gate.results.compactMap(\.powerSentence) { lines.append("power: \(sentence)") }
         lines += table(rows)
         let u = report.utility
         lines.append(String(format: "utility: test ITM %.3f (original %.3f); forget match %.3f vs holdout %.3f",
@@ -250,6 +264,9 @@ enum AuditSummary {
     }
 
     static func format(_ value: Double) -> String { String(format: abs(value) < 0.001 && value != 0 ? "%.3g" : "%.3f", value) }
+
+    /// A p-value with three significant digits.
+    static func formatP(_ value: Double) -> String { String(format: "%.3g", value) }
 
     static func table(_ rows: [[String]]) -> [String] {
         let widths = rows[0].indices.map { column in rows.map { $0[column].count }.max() ?? 0 }

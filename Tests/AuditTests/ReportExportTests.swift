@@ -69,7 +69,7 @@ private enum Fixture {
         func model(_ name: String, _ phi: [Double], ratios: [Double]? = nil) throws -> ModelSignals {
             try ModelSignals(name: name, trueClassProbability: phi.map { 1 / (1 + exp(-$0)) }, truthRatios: ratios)
         }
-        func ratios() -> [Double] { (0..<forgetCount).map { _ in 1 + generator.nextUnitDouble() } }
+        func ratios() -> [Double] { (0..<(forgetCount + holdoutCount)).map { _ in 1 + generator.nextUnitDouble() } }
         let shadows = try keep.rows.enumerated().map { k, row in try model("shadow \(k)", row.map { ($0 ? 1.0 : 0.0) + generator.nextGaussian() }) }
         let target = scores(&generator, shift: 1.2), gold = scores(&generator, shift: 0), original = scores(&generator, shift: 1.5)
         let golds = try (0..<3).map { g in try model("gold \(g)", g == 0 ? gold : scores(&generator, shift: 0), ratios: ratios()) }
@@ -101,9 +101,9 @@ private enum Fixture {
     static let signals = SignalsRecord(forgetRows: forgetCount, holdoutRows: holdoutCount, populationRows: nil,
                                        truthRatio: TruthRatioRecord(view: "paraphrase", perturbations: 5), calibrationRows: 48)
 
-    /// The gate over the attacks' metrics: U-LiRA against a null (inconclusive: above the null's
-    /// 95th percentile, interval not wholly above its maximum), U-MIA against a strict fixed bound
-    /// (fails), forget quality and utility (pass).
+    /// The gate over the attacks' metrics: U-LiRA against a null of 8 gold models (the prediction
+    /// test), U-MIA against a strict fixed bound (fails), forget quality against a null of 3 gold
+    /// models (too few to calibrate: inconclusive), and utility (passes).
     static func gate(_ attacks: [String: AttackResult]) throws -> (GateVerdict, [String: ReportedMetric]) {
         let ulira = try #require(attacks["ulira"]?.variants["online"]), umia = try #require(attacks["umia"]?.variants["shadow"])
         let fq = try #require(attacks["forget_quality"]?.values["median_pvalue"])
@@ -111,13 +111,13 @@ private enum Fixture {
         let measured: [String: MeasuredMetric] = [
             "ulira.online.auc": MeasuredMetric(value: ulira.auc, interval: ulira.aucInterval, nullValues: [0.51, 0.47, 0.55, 0.49, 0.6, 0.52, 0.5, 0.53]),
             "umia.shadow.accuracy": MeasuredMetric(value: accuracy, interval: [accuracy - 0.05, accuracy + 0.05]),
-            "forget_quality.median_pvalue": MeasuredMetric(value: fq),
+            "forget_quality.median_pvalue": MeasuredMetric(value: fq, nullValues: [0.4, 0.62, 0.33], scale: .probit),
             "utility.test_itm_accuracy_drop": MeasuredMetric(value: 0.01),
         ]
         let rules = [
             GateRule(metric: "ulira.online.auc", .atMost, .null),
             GateRule(metric: "umia.shadow.accuracy", .atMost, .fixed(0.05), name: failingRuleName),
-            GateRule(metric: "forget_quality.median_pvalue", .atLeast, .fixed(0.001)),
+            GateRule(metric: "forget_quality.median_pvalue", .atLeast, .null),
             GateRule(metric: "utility.test_itm_accuracy_drop", .atMost, .fixed(0.02), name: "test accuracy drop"),
         ]
         return (try GatePolicy().evaluate(rules, on: measured), measured.mapValues(ReportedMetric.init))

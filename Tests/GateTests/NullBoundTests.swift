@@ -1,7 +1,8 @@
 @testable import Gate
 import Testing
 
-/// Null-calibrated bounds (SPEC §8) against the fixture null: P95 0.5825, P5 0.477, max 0.6, min 0.47.
+/// Null-calibrated bounds by the first rule (`NullRule.percentile`, through `GateRule.evaluate`)
+/// against the fixture null: P95 0.5825, P5 0.477, max 0.6, min 0.47.
 @Suite struct NullBoundTests {
     let atMost = GateRule(metric: "ulira.online.auc", .atMost, .null)
     let atLeast = GateRule(metric: "forget_quality.median_pvalue", .atLeast, .null)

@@ -45,10 +45,17 @@ import Testing
         #expect(verdict.exitCode == 2)
     }
 
-    @Test func aMissingMetricStopsTheGate() {
-        let error = gateError { _ = try GatePolicy().evaluate(rules, on: ["ulira.online.auc": measured(0.5)]) }
-        #expect(error == .missingMetric(rule: "forget_quality.median_pvalue at_least 0.05", metric: "forget_quality.median_pvalue",
-                                        available: ["ulira.online.auc"]))
+    /// A missing metric never passes: its rule is inconclusive, naming what was measured.
+    @Test func aMissingMetricIsInconclusive() throws {
+        let verdict = try GatePolicy().evaluate(rules, on: ["ulira.online.auc": measured(0.5)])
+        let missing = try #require(verdict.results.last)
+        #expect(missing.outcome == .inconclusive && missing.value == nil && missing.interval == nil)
+        #expect(missing.explanation == "forget_quality.median_pvalue not measured cannot decide: it was not measured "
+            + "(measured: ulira.online.auc): inconclusive.")
+        #expect(verdict.outcome == .inconclusive && verdict.exitCode == 1)
+        // The rule's own evaluation still refuses it.
+        #expect(gateError { _ = try rules[1].evaluate(nil, available: ["ulira.online.auc"]) }
+            == .missingMetric(rule: "forget_quality.median_pvalue at_least 0.05", metric: "forget_quality.median_pvalue", available: ["ulira.online.auc"]))
     }
 
     @Test func noRulesIsAUsageError() {

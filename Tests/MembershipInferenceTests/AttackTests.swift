@@ -64,21 +64,44 @@ import Testing
 @Suite struct UMIAAttackTests {
     @Test func shadowTrainedAndCrossValidated() throws {
         let table = try SyntheticSignals.table(shift: 4, leaks: true)
-        let result = try AttackSuite.run([UMIAAttack()], on: table).results[0]
+        let lira = AttackOptionValues(["umia_features": .text("lira")])
+        let result = try AttackSuite.run([UMIAAttack()], on: table, options: lira).results[0]
         let shadow = try #require(result.variants["shadow"]), cv = try #require(result.variants["cross_validated"])
         #expect(shadow.auc > 0.6 && cv.auc > 0.6)
         #expect(shadow.naturalThreshold == 0.5 && shadow.balancedAccuracyAtNaturalThreshold != nil)
         let detail = try #require(try result.detail?.decode(UMIADetail.self))
         #expect(detail.shadowTrainingPairs == 16 * 200 && detail.folds == 10 && detail.crossValidatedExamples == 200)
+        #expect(detail.features == ["lira"])
         // The cross-validated attacker is the Stats module's, with folds from the derived seed.
         let folds = try CrossValidation.stratifiedFolds(labels: table.labels, folds: 10, seed: RandomSource.derivedSeed(table.seed, "umia-folds"))
         let expected = try CrossValidation.logisticOutOfFoldProbabilities(features: table.target.lira.map { [$0] }, labels: table.labels,
                                                                           folds: folds)
-        let suite = try AttackSuite.run([UMIAAttack()], on: table)
+        let suite = try AttackSuite.run([UMIAAttack()], on: table, options: lira)
         #expect(suite.scores["umia.cross_validated"] == expected)
         #expect(suite.measurements["umia.shadow.accuracy"]?.value == shadow.balancedAccuracyAtNaturalThreshold)
         #expect(suite.measurements["umia.shadow.accuracy"]?.interval == nil)
         #expect(suite.measurements["umia.shadow.auc"]?.interval == shadow.aucInterval)
+    }
+
+    /// By default the attacker sees every signal of SPEC §4: φ, loss, entropy, the sorted
+    /// probabilities but the last, and the log truth ratio when every model has it.
+    @Test func theDefaultAttackerSeesEverySignal() throws {
+        let plain = try SyntheticSignals.table(shift: 4, leaks: true)
+        let detail = try #require(try AttackSuite.run([UMIAAttack()], on: plain).results[0].detail?.decode(UMIADetail.self))
+        #expect(detail.features == ["lira", "loss", "entropy", "sorted_probability_1"])
+        // With truth ratios, log R joins; a target whose ratios drop on D_f is then detected more easily.
+        func withRatios(_ model: ModelSignals, member: (Int) -> Bool) throws -> ModelSignals {
+            try ModelSignals(name: model.name, trueClassProbability: model.trueClassProbability,
+                             truthRatios: model.lira.indices.map { member($0) ? 0.2 : 1.0 })
+        }
+        let table = try SignalTable(labels: plain.labels, target: try withRatios(plain.target) { plain.labels[$0] },
+                                    shadows: try plain.shadows.enumerated().map { k, shadow in try withRatios(shadow) { plain.membership[k][$0] } },
+                                    membership: plain.membership, seed: plain.seed)
+        let result = try AttackSuite.run([UMIAAttack()], on: table).results[0]
+        #expect(try result.detail?.decode(UMIADetail.self).features.last == "log_truth_ratio")
+        #expect(result.variants["shadow"]?.auc == 1)
+        let lira = try AttackSuite.run([UMIAAttack()], on: table, options: AttackOptionValues(["umia_features": .text("lira")])).results[0]
+        #expect((lira.variants["shadow"]?.auc ?? 1) < 0.9)
     }
 }
 
@@ -176,21 +199,23 @@ import Testing
     /// A gold model scored as the target is tested against the other G − 1.
     @Test func aGoldsNullValueLeavesItselfOut() throws {
         var generator = RandomSource(seed: 3)
-        let ratios = (0..<4).map { g in (0..<30).map { _ in generator.nextUnitDouble() + (g == 2 ? 0.4 : 0) } }
+        // Truth ratios cover the pool; forget quality reads the first 30, D_f's.
+        let ratios = (0..<4).map { g in (0..<40).map { _ in generator.nextUnitDouble() + (g == 2 ? 0.4 : 0) } }
         let labels = (0..<40).map { $0 < 30 }
         func model(_ name: String, _ r: [Double]) throws -> ModelSignals {
             try ModelSignals(name: name, trueClassProbability: [Double](repeating: 0.5, count: 40), truthRatios: r)
         }
-        let target = (0..<30).map { _ in generator.nextUnitDouble() }
+        let target = (0..<40).map { _ in generator.nextUnitDouble() }
+        func forget(_ r: [Double]) -> [Double] { Array(r.prefix(30)) }
         let table = try SignalTable(labels: labels, target: try model("target", target),
                                     golds: try ratios.enumerated().map { try model("gold \($0)", $1) }, seed: 0)
         let result = try AttackSuite.run([ForgetQualityAttack()], on: table).results[0]
         let null = try #require(result.nulls["forget_quality.median_pvalue"])
         for g in 0..<4 {
-            let others = (0..<4).filter { $0 != g }.map { ratios[$0] }
-            #expect(null.values[g] == (try ForgetQualityDetail(audited: ratios[g], gold: others)).medianPValue)
+            let others = (0..<4).filter { $0 != g }.map { forget(ratios[$0]) }
+            #expect(null.values[g] == (try ForgetQualityDetail(audited: forget(ratios[g]), gold: others)).medianPValue)
         }
-        #expect(result.values["median_pvalue"] == (try ForgetQualityDetail(audited: target, gold: ratios)).medianPValue)
+        #expect(result.values["median_pvalue"] == (try ForgetQualityDetail(audited: forget(target), gold: ratios.map(forget))).medianPValue)
         // One gold model: no null.
         let single = try SignalTable(labels: labels, target: try model("target", target), golds: [try model("gold 0", ratios[0])], seed: 0)
         #expect(try AttackSuite.run([ForgetQualityAttack()], on: single).results[0].nulls.isEmpty)

@@ -7,7 +7,7 @@ extension ReportContent {
         let policy = gate.policy.inconclusiveFails
             ? "Policy: an inconclusive rule fails the gate."
             : "Policy: an inconclusive rule exits with code 2 and does not fail the gate."
-        var blocks: [ExportBlock] = [.paragraph("\(policy) Exit code: \(gate.exitCode).")]
+        var blocks: [ExportBlock] = [.paragraph("\(policy) Exit code: \(gate.exitCode). " + nullRuleSentence(gate.policy))]
         if gate.results.isEmpty {
             blocks.append(.note("The gate has no rules.", .warning))
         } else {
@@ -15,16 +15,36 @@ extension ReportContent {
                 headers: ["Rule", "Measured [interval]", "Bound", "Outcome", "Explanation"],
                 rows: gate.results.map(ruleRow))))
         }
+        let power = gate.results.compactMap(\.powerSentence)
+        if !power.isEmpty {
+            blocks.append(.heading("What this audit can detect"))
+            blocks += power.map { .paragraph(String($0.prefix(1)).uppercased() + $0.dropFirst() + ".") }
+        }
         blocks.append(.heading("Measured metrics"))
         blocks.append(metricsTable(report.metrics))
         return ExportSection(id: "gate", title: "Gate", blocks: blocks)
     }
 
+    /// How null bounds were decided, in one sentence.
+    static func nullRuleSentence(_ policy: GatePolicy) -> String {
+        switch policy.nullRule {
+        case .predictionInterval:
+            return "Null bounds: the audited value is tested against the gold models' values with a prediction interval widened by "
+                + "κ = \(ExportFormat.fixed(policy.kappa, digits: 2)) (Student's t, G − 1 degrees of freedom), and the null rules' p-values "
+                + "are adjusted together by Holm's step-down at α = \(ExportFormat.fixed(policy.alpha, digits: 2)); a rule with fewer than "
+                + "\(policy.minimumGoldModels) gold models or without spread is inconclusive."
+        case .percentile:
+            return "Null bounds: pass at or below the gold models' 95th percentile, fail when the whole interval lies beyond their "
+                + "maximum, inconclusive between (the first rule)."
+        }
+    }
+
     static func ruleRow(_ result: RuleResult) -> [ExportCell] {
         let metric = result.rule.metric
+        let measured = result.value.map { ExportFormat.metric($0, interval: result.interval ?? [], name: metric) } ?? "not measured"
         return [
             ExportCell(result.rule.displayName),
-            ExportCell(ExportFormat.metric(result.value, interval: result.interval, name: metric)),
+            ExportCell(measured),
             ExportCell(boundText(result)),
             ExportCell(result.outcome.rawValue.uppercased(), tone: ExportTone(result.outcome)),
             ExportCell(result.explanation),
@@ -39,7 +59,13 @@ extension ReportContent {
         case let .fixed(bound):
             return "\(symbol) \(ExportFormat.metric(bound, name: rule.metric))"
         case .null:
-            guard let null = result.null else { return "\(symbol) null (no null summary recorded)" }
+            if let test = result.test {
+                let typical = test.scale == .probit ? "typically \(ExportFormat.metric(test.typicalValue, name: rule.metric))"
+                    : "\(ExportFormat.fixed(test.mean)) ± \(ExportFormat.fixed(test.standardDeviation))"
+                return "\(symbol) null: exact retraining \(typical) (\(test.goldModels) gold models); p \(ExportFormat.pValue(test.pvalue)), "
+                    + "Holm \(ExportFormat.pValue(test.adjustedPValue))"
+            }
+            guard let null = result.null else { return "\(symbol) null (not calibrated)" }
             let f = { (value: Double) in ExportFormat.metric(value, name: rule.metric) }
             let thresholds = rule.direction == .atMost
                 ? "95th percentile \(f(null.percentile95)), max \(f(null.maximum))"

@@ -11,8 +11,11 @@ public enum AuditMetrics {
     public static func measure(suite: AttackSuiteResult, utility: UtilityComparison) -> [String: MeasuredMetric] {
         var metrics: [String: MeasuredMetric] = [:]
         for (name, measured) in suite.measurements {
-            metrics[name] = measured.interval.map { MeasuredMetric(value: measured.value, interval: $0, nullValues: measured.null?.values) }
-                ?? MeasuredMetric(value: measured.value, nullValues: measured.null?.values)
+            let scale: NullScale = measured.isPValue ? .probit : .identity
+            metrics[name] = measured.interval.map {
+                MeasuredMetric(value: measured.value, interval: $0, nullValues: measured.null?.values, scale: scale,
+                               undecidable: measured.undecidable)
+            } ?? MeasuredMetric(value: measured.value, nullValues: measured.null?.values, scale: scale, undecidable: measured.undecidable)
         }
         metrics["utility.test_itm_accuracy"] = MeasuredMetric(value: utility.audited.testITMAccuracy)
         if let change = utility.testITMAccuracyChange { metrics["utility.test_itm_accuracy_drop"] = MeasuredMetric(value: -change) }

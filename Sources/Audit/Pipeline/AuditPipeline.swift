@@ -92,14 +92,14 @@ public enum AuditPipeline {
         defer { target.adapter.close() }
 
         let attacks = spec.attackList
-        let needs = attacks.reduce(SignalNeeds()) { $0.union($1.needs) }
+        let needs = attacks.reduce(SignalNeeds()) { $0.union($1.needs).union($1.wants) }
         let references = try referenceModels(spec, needs: needs, dataSet: dataSet, data: data, splits: splits, original: original,
                                               progress: progress)
         progress(AuditProgress(stage: "signals", done: 0, total: 1, note: "querying the models"))
         let collector = try SignalCollector(
             dataSet: dataSet, pool: splits.pool, population: splits.validation + splits.test,
             truth: needs.contains(.truthRatios)
-                ? TruthRatio(dataSet: dataSet, rows: splits.pool.forget, perturbations: spec.settings.perturbations,
+                ? TruthRatio(dataSet: dataSet, rows: splits.pool.rows, perturbations: spec.settings.perturbations,
                              seed: RandomSource.derivedSeed(spec.seed, "truth-ratio"))
                 : nil,
             calibrationRows: needs.contains(.calibration)
@@ -111,7 +111,7 @@ public enum AuditPipeline {
                                           population: population, truthRatios: ratios),
             original: try collector.signals(originalAdapter, name: "the original model", population: false, truthRatios: false),
             shadows: try references.shadows.map {
-                try collector.signals($0.adapter, name: "shadow \($0.job.index)", population: population, truthRatios: false)
+                try collector.signals($0.adapter, name: "shadow \($0.job.index)", population: population, truthRatios: ratios)
             },
             membership: references.plan?.keep?.rows ?? [],
             golds: try references.golds.map {
