@@ -111,7 +111,7 @@ struct ResultsMethodsCommand: ParsableCommand {
     @Option(name: .long, help: "Shadow models per method.")
     var shadows: Int = 16
     @Option(name: .long, help: "Gold models.")
-    var gold: Int = 8
+    var gold: Int = AuditSpec.defaultGoldModels
     @Option(name: .long, help: ArgumentHelp("Model cache.", valueName: "dir"))
     var cache: String = "audits/cache"
     @Option(name: .long, help: "Validation ITM accuracy at or below which a shadow or gold model counts as collapsed and is retrained.")
