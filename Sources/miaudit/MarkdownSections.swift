@@ -32,4 +32,20 @@ enum MarkdownSections {
                 .withStatus(.ioError)
         }
     }
+
+    /// A study's output: its `section` of the Markdown file at `path`, and `figures` as pretty JSON
+    /// at `jsonPath`, both written atomically; then the Markdown and the paths on standard output.
+    static func writeStudy(_ markdown: String, section: String, to path: String, figures: some Encodable, jsonPath: String) throws {
+        try write(markdown, section: section, to: path)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        do {
+            try encoder.encode(figures).write(to: URL(fileURLWithPath: jsonPath), options: .atomic)
+        } catch {
+            throw OutputError(description: "\(jsonPath): cannot write (\(error.localizedDescription)); check that the directory is writable.")
+                .withStatus(.ioError)
+        }
+        print(markdown)
+        print("wrote the \(section) section of \(path) and \(jsonPath)")
+    }
 }

@@ -69,17 +69,8 @@ struct ResultsGateCommand: ParsableCommand {
             let result = try GateStudy.run(settings, progress: view.update)
             view.finish()
             let markdown = GateStudyMarkdown(result: result, threads: threads).render()
-            try MarkdownSections.write(markdown, section: "gate", to: out)
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-            let jsonPath = (out as NSString).deletingPathExtension + ".json"
-            do {
-                try encoder.encode(result).write(to: URL(fileURLWithPath: jsonPath), options: .atomic)
-            } catch {
-                throw OutputError(description: "\(jsonPath): cannot write (\(error.localizedDescription))").withStatus(.ioError)
-            }
-            print(markdown)
-            print("wrote the gate section of \(out) and \(jsonPath)")
+            try MarkdownSections.writeStudy(markdown, section: "gate", to: out, figures: result,
+                                            jsonPath: (out as NSString).deletingPathExtension + ".json")
         }
     }
 }

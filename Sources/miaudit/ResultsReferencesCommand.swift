@@ -48,17 +48,8 @@ struct ResultsReferencesCommand: ParsableCommand {
             let result = try ReferencePowerStudy.run(settings, progress: view.update)
             view.finish()
             let markdown = ReferencePowerMarkdown(result: result, threads: threads).render()
-            try MarkdownSections.write(markdown, section: "references", to: out)
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-            let jsonPath = (out as NSString).deletingPathExtension + "-references.json"
-            do {
-                try encoder.encode(result).write(to: URL(fileURLWithPath: jsonPath), options: .atomic)
-            } catch {
-                throw OutputError(description: "\(jsonPath): cannot write (\(error.localizedDescription))").withStatus(.ioError)
-            }
-            print(markdown)
-            print("wrote the references section of \(out) and \(jsonPath)")
+            try MarkdownSections.writeStudy(markdown, section: "references", to: out, figures: result,
+                                            jsonPath: (out as NSString).deletingPathExtension + "-references.json")
         }
     }
 }

@@ -339,20 +339,9 @@ final class StudyContext {
     init(_ settings: GateStudy.Settings, progress: @escaping @Sendable (AuditProgress) -> Void) throws {
         self.settings = settings
         self.progress = progress
-        dataSet = try PairDataSet.load(directory: URL(fileURLWithPath: settings.data))
-        let data = MatchingData(images: dataSet.images, texts: dataSet.texts, groups: dataSet.groups)
-        splits = try AuditSplits(dataSet: dataSet)
-        var originalSpec = OriginalModelSpec(path: settings.original)
-        var training = OriginalTraining()
-        training.seed = 0
-        originalSpec.train = training
-        let original = try OriginalModel.obtain(originalSpec, dataSet: dataSet, data: data, train: splits.train, runSeed: 0,
-                                                toolVersion: settings.toolVersion)
-        let provenance = try original.trainingProvenance(for: "the study's models")
-        var bankSettings = ModelBankSettings()
-        bankSettings.collapseAccuracy = settings.collapseAccuracy
-        bank = try ModelBank(dataSet: dataSet, data: data, recipe: provenance.recipe, validation: splits.validation,
-                             cacheDirectory: URL(fileURLWithPath: settings.cache), settings: bankSettings)
+        let setup = try StudySetup(data: settings.data, original: settings.original, cache: settings.cache,
+                                   collapseAccuracy: settings.collapseAccuracy, toolVersion: settings.toolVersion)
+        (dataSet, splits, bank) = (setup.dataSet, setup.splits, setup.bank)
         collector = SignalCollector(dataSet: dataSet, pool: splits.pool, population: [],
                                     truth: try TruthRatio(dataSet: dataSet, rows: splits.pool.rows, perturbations: TruthRatio.defaultPerturbations,
                                                           seed: RandomSource.derivedSeed(0, "truth-ratio")),
@@ -371,11 +360,7 @@ final class StudyContext {
             let method = try UnlearningMethods.named(name)
             for seed in 0..<UInt64(settings.methodSeeds) {
                 progress(AuditProgress(stage: "targets", done: 0, total: 1, note: "\(name), unlearning seed \(seed)"))
-                let unlearned = try UnlearningStep(
-                    method: method, recipe: provenance.recipe, seed: RandomSource.derivedSeed(seed, "unlearn-\(name)"), dataSet: dataSet,
-                    data: data, forget: splits.pool.forget, retain: splits.retain, validation: splits.validation, forgetName: "forget",
-                    retainName: "retain", toolVersion: settings.toolVersion
-                ).run(original.model, originalPath: original.path, originalDigest: original.digest, provenance: provenance, output: nil)
+                let unlearned = try setup.unlearn(method, seed: RandomSource.derivedSeed(seed, "unlearn-\(name)"), toolVersion: settings.toolVersion)
                 targets.append((name, seed, try collector.signals(NativeAdapter(model: unlearned.model, modelID: name, digest: unlearned.digest),
                                                                   name: "\(name) seed \(seed)", population: false, truthRatios: true)))
             }

@@ -86,20 +86,9 @@ public enum ReferencePowerStudy {
 
     public static func run(_ settings: Settings, progress: @escaping @Sendable (AuditProgress) -> Void = { _ in }) throws -> Result {
         let start = ContinuousClock.now
-        let dataSet = try PairDataSet.load(directory: URL(fileURLWithPath: settings.data))
-        let data = MatchingData(images: dataSet.images, texts: dataSet.texts, groups: dataSet.groups)
-        let splits = try AuditSplits(dataSet: dataSet)
-        var originalSpec = OriginalModelSpec(path: settings.original)
-        var training = OriginalTraining()
-        training.seed = 0
-        originalSpec.train = training
-        let original = try OriginalModel.obtain(originalSpec, dataSet: dataSet, data: data, train: splits.train, runSeed: 0,
-                                                toolVersion: settings.toolVersion)
-        let provenance = try original.trainingProvenance(for: "the study's reference models")
-        var bankSettings = ModelBankSettings()
-        bankSettings.collapseAccuracy = settings.collapseAccuracy
-        let bank = try ModelBank(dataSet: dataSet, data: data, recipe: provenance.recipe, validation: splits.validation,
-                                 cacheDirectory: URL(fileURLWithPath: settings.cache), settings: bankSettings)
+        let setup = try StudySetup(data: settings.data, original: settings.original, cache: settings.cache,
+                                   collapseAccuracy: settings.collapseAccuracy, toolVersion: settings.toolVersion)
+        let (dataSet, splits, bank) = (setup.dataSet, setup.splits, setup.bank)
         let collector = SignalCollector(dataSet: dataSet, pool: splits.pool, population: splits.validation + splits.test, truth: nil,
                                         calibrationRows: nil)
         var trained = 0
@@ -116,10 +105,7 @@ public enum ReferencePowerStudy {
             let method = try UnlearningMethods.named(name)
             let seed = RandomSource.derivedSeed(0, "unlearn-\(name)")
             progress(AuditProgress(stage: "target", done: 0, total: 1, note: "unlearning with \(name)"))
-            let unlearned = try UnlearningStep(method: method, recipe: provenance.recipe, seed: seed, dataSet: dataSet, data: data,
-                                               forget: splits.pool.forget, retain: splits.retain, validation: splits.validation,
-                                               forgetName: "forget", retainName: "retain", toolVersion: settings.toolVersion)
-                .run(original.model, originalPath: original.path, originalDigest: original.digest, provenance: provenance, output: nil)
+            let unlearned = try setup.unlearn(method, seed: seed, toolVersion: settings.toolVersion)
             let target = try collector.signals(NativeAdapter(model: unlearned.model, modelID: name, digest: unlearned.digest),
                                                name: "\(name)(original)", population: true, truthRatios: false)
             var measurements: [Measurement] = []
