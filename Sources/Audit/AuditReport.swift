@@ -33,6 +33,8 @@ public struct AuditReport: Codable, Equatable, Sendable {
     public var references: ReferencesRecord?
     /// What the attacks were given: pool sizes, population, truth-ratio settings.
     public var signals: SignalsRecord
+    /// Whether the audited model resembles its reference models (SPEC §5.2).
+    public var resemblance: ReferenceResemblance?
     /// Each attack's result by registry name: metrics per score variant, values, nulls, options, detail.
     public var attacks: [String: AttackResult]
     /// Every measured metric by its gate name (a query column).
@@ -51,7 +53,8 @@ public struct AuditReport: Codable, Equatable, Sendable {
 
     public init(auditName: String, createdAt: String, tool: String, toolVersion: String, environment: [String: String],
                 seed: UInt64, spec: SpecRecord, dataSet: DataSetRecord, models: ModelsRecord, remediation: RemediationStep?,
-                utility: UtilityComparison, references: ReferencesRecord?, signals: SignalsRecord, attacks: [String: AttackResult],
+                utility: UtilityComparison, references: ReferencesRecord?, signals: SignalsRecord,
+                resemblance: ReferenceResemblance? = nil, attacks: [String: AttackResult],
                 metrics: [String: ReportedMetric], curves: [String: ROCPoints], histograms: ScoreHistograms?,
                 gate: GateVerdict, seconds: Double, previousDigest: String?, signerKeyID: String) {
         self.auditName = auditName
@@ -67,6 +70,7 @@ public struct AuditReport: Codable, Equatable, Sendable {
         self.utility = utility
         self.references = references
         self.signals = signals
+        self.resemblance = resemblance
         self.attacks = attacks
         self.metrics = metrics
         self.curves = curves
@@ -78,7 +82,7 @@ public struct AuditReport: Codable, Equatable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case schema, tool, environment, seed, spec, models, remediation, utility, references, signals, attacks, metrics, curves
+        case schema, tool, environment, seed, spec, models, remediation, utility, references, signals, resemblance, attacks, metrics, curves
         case histograms, gate, seconds
         case auditName = "audit_name", createdAt = "created_at", toolVersion = "tool_version", dataSet = "data_set"
         case previousDigest = "previous_digest", signerKeyID = "signer_key_id"
@@ -102,6 +106,7 @@ public struct AuditReport: Codable, Equatable, Sendable {
         try container.encode(utility, forKey: .utility)
         try container.encodeIfPresent(references, forKey: .references)
         try container.encode(signals, forKey: .signals)
+        try container.encodeIfPresent(resemblance, forKey: .resemblance)
         try container.encode(attacks, forKey: .attacks)
         try container.encode(metrics, forKey: .metrics)
         try container.encode(curves, forKey: .curves)
@@ -128,7 +133,7 @@ extension AuditReport {
                   environment: options.environment, seed: spec.seed,
                   spec: SpecRecord(path: spec.source.path, sha256: spec.source.sha256, text: spec.source.text),
                   dataSet: run.dataSet, models: run.models, remediation: options.remediation, utility: run.utility,
-                  references: run.references, signals: run.signals,
+                  references: run.references, signals: run.signals, resemblance: run.resemblance,
                   attacks: Dictionary(uniqueKeysWithValues: run.attacks.results.map { ($0.attack, $0) }),
                   metrics: run.metrics.mapValues(ReportedMetric.init),
                   curves: try ROCPoints.curves(run.attacks.scores, labels: run.signals.labels),

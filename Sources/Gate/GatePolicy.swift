@@ -43,7 +43,10 @@ public struct GatePolicy: Codable, Equatable, Sendable {
     ///
     /// - Throws: `GateError.noRules` for an empty rule list; `.missingNullDistribution` for a null
     ///   bound on a metric without a null; `.invalidMeasurement` for a non-finite value, interval or null.
-    public func evaluate(_ rules: [GateRule], on metrics: [String: MeasuredMetric]) throws -> GateVerdict {
+    /// - Parameter blockedBy: why no verdict may be reached whatever the rules say (the audited
+    ///   model does not resemble its reference models): the rules are still evaluated and shown,
+    ///   and the outcome is inconclusive with this reason.
+    public func evaluate(_ rules: [GateRule], on metrics: [String: MeasuredMetric], blockedBy blocker: String? = nil) throws -> GateVerdict {
         guard !rules.isEmpty else { throw GateError.noRules }
         var results = [RuleResult?](repeating: nil, count: rules.count)
         var tests: [(index: Int, test: PredictionTest)] = []
@@ -77,7 +80,7 @@ public struct GatePolicy: Codable, Equatable, Sendable {
             test.setFamily(tests.count, direction: rule.direction)
             results[entry.index] = RuleResult.predicted(rule, measured: metrics[rule.metric]!, test: test)
         }
-        return GateVerdict(results: results.map { $0! }, policy: self)
+        return GateVerdict(results: results.map { $0! }, policy: self, blocked: blocker)
     }
 
     enum CodingKeys: String, CodingKey {
@@ -107,13 +110,18 @@ public struct GateVerdict: Codable, Equatable, Sendable {
     ///
     /// This is the evidence, independent of the policy; `exitCode` applies the policy.
     public let outcome: RuleOutcome
+    /// Why the outcome is inconclusive whatever the rules say, when it is (SPEC §5.2: the audited
+    /// model does not resemble its reference models, so comparing them measures nothing).
+    public let blocked: String?
 
-    /// The verdict over `results` under `policy`.
-    public init(results: [RuleResult], policy: GatePolicy) {
+    /// The verdict over `results` under `policy`; `blocked` makes it inconclusive.
+    public init(results: [RuleResult], policy: GatePolicy, blocked: String? = nil) {
         self.results = results
         self.policy = policy
+        self.blocked = blocked
         let outcomes = Set(results.map(\.outcome))
-        outcome = outcomes.contains(.fail) ? .fail : outcomes.contains(.inconclusive) ? .inconclusive : .pass
+        outcome = blocked != nil ? .inconclusive
+            : outcomes.contains(.fail) ? .fail : outcomes.contains(.inconclusive) ? .inconclusive : .pass
     }
 
     /// Whether the gate lets the release through: the outcome is pass.
@@ -129,7 +137,7 @@ public struct GateVerdict: Codable, Equatable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case results, policy
+        case results, policy, blocked
         case outcome = "verdict"
     }
 }

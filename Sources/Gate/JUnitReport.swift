@@ -12,18 +12,26 @@
 /// ```
 /// Failed and inconclusive rules are both `<failure>`s (with `type` saying which), whatever the
 /// policy: CI should show the inconclusive ones. Passing rules carry their explanation in
-/// `<system-out>`. All text is XML-escaped; characters XML 1.0 cannot hold become U+FFFD.
+/// `<system-out>`. A gate blocked from any verdict (`GateVerdict.blocked`) adds a first test case,
+/// `no verdict`, failed as inconclusive with the reason. All text is XML-escaped; characters XML 1.0 cannot hold become U+FFFD.
 public enum JUnitReport {
     /// The JUnit XML document for `results`, in a test suite named `suiteName`.
-    public static func xml(results: [RuleResult], suiteName: String = "privacy-gate") -> String {
-        let failures = results.filter { $0.outcome != .pass }.count
-        let counts = "tests=\"\(results.count)\" failures=\"\(failures)\" errors=\"0\" skipped=\"0\""
+    public static func xml(results: [RuleResult], suiteName: String = "privacy-gate", blocked: String? = nil) -> String {
+        let extra = blocked == nil ? 0 : 1
+        let failures = results.filter { $0.outcome != .pass }.count + extra
+        let counts = "tests=\"\(results.count + extra)\" failures=\"\(failures)\" errors=\"0\" skipped=\"0\""
         var lines = [
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?>",
             "<testsuites name=\"miaudit\" \(counts)>",
             "  <testsuite name=\"\(escape(suiteName))\" \(counts)>",
         ]
         let className = escape("miaudit.gate." + suiteName)
+        if let blocked {
+            let reason = escape(blocked)
+            lines.append("    <testcase name=\"no verdict\" classname=\"\(className)\">")
+            lines.append("      <failure type=\"inconclusive\" message=\"\(reason)\">\(reason)</failure>")
+            lines.append("    </testcase>")
+        }
         for result in results {
             let name = escape(result.rule.displayName)
             let explanation = escape(result.explanation)

@@ -37,7 +37,7 @@ public struct PredictionTest: Codable, Equatable, Sendable {
     static let powerQuantile = NormalDistribution.quantile(0.8)
 
     /// The test of `value` against `nullValues`, or the reason it cannot be calibrated.
-    static func prepare(value: Double, nullValues: [Double], scale: NullScale, direction: BoundDirection, kappa: Double, alpha: Double,
+    public static func prepare(value: Double, nullValues: [Double], scale: NullScale, direction: BoundDirection, kappa: Double, alpha: Double,
                         minimumGoldModels: Int) -> Result<PredictionTest, Uncalibrated> {
         let g = nullValues.count
         guard g >= minimumGoldModels else {
@@ -60,7 +60,7 @@ public struct PredictionTest: Codable, Equatable, Sendable {
     /// Sets the family size and the shift this audit detects 8 times in 10: a model whose b lies
     /// Δ beyond m (spread s like a gold model) fails Holm's first step (level α / R) with
     /// probability 0.8 when Δ = t_{1−α/R, G−1}·κ·s·√(1 + 1/G) + z₀.₈·s.
-    mutating func setFamily(_ size: Int, direction: BoundDirection) {
+    public mutating func setFamily(_ size: Int, direction: BoundDirection) {
         family = size
         let critical = StudentTDistribution.quantile(1 - alpha / Double(size), degreesOfFreedom: Double(goldModels - 1))
         detectableShift = critical * kappa * standardDeviation * (1 + 1 / Double(goldModels)).squareRoot()
@@ -95,8 +95,8 @@ public struct PredictionTest: Codable, Equatable, Sendable {
 }
 
 /// Why a null-calibrated rule cannot decide.
-struct Uncalibrated: Error {
-    let reason: String
+public struct Uncalibrated: Error, Sendable {
+    public let reason: String
     init(_ reason: String) { self.reason = reason }
 }
 

@@ -19,6 +19,10 @@ public struct ModelSignals: Sendable, Equatable {
     public let population: [Double]?
     /// Truth ratios R of the pool's examples (SPEC §4), in pool order, when collected.
     public let truthRatios: [Double]?
+    /// The model's accuracy on labelled rows no model under study trained on (for image–text
+    /// matching: the test split's true pairs and as many mismatched pairs), when collected; the
+    /// reference check compares it across models.
+    public var utility: Double?
 
     /// Signals from output distributions; `trueClasses` names each pool row's true class and
     /// `populationTrueClasses` each population row's.

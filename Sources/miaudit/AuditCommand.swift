@@ -227,11 +227,12 @@ enum AuditSummary {
                          result.outcome.rawValue.uppercased()])
         }
         lines += table(rows)
+        if let resemblance = report.resemblance { lines.append("reference check: \(resemblance.explanation)") }
+        if let blocked = report.gate.blocked { lines.append("no verdict: \(blocked)") }
         for result in report.gate.results where result.outcome == .inconclusive {
             lines.append("inconclusive: \(result.explanation)")
         }
         for sentence in report.gate.results.compactMap(\.powerSentence) { lines.append("power: \(sentence)") }
-        lines += table(rows)
         let u = report.utility
         lines.append(String(format: "utility: test ITM %.3f (original %.3f); forget match %.3f vs holdout %.3f",
                             u.audited.testITMAccuracy, u.original?.testITMAccuracy ?? .nan,

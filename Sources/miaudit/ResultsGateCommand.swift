@@ -133,6 +133,10 @@ struct GateStudyMarkdown {
         lines.append("")
         lines += outcomeTable(kappa: chosen)
         lines.append("")
+        let unlike = result.unlike.keys.sorted().map { "\($0) \(result.unlike[$0]![0]) of \(result.unlike[$0]![1])" }.joined(separator: ", ")
+        lines.append("The reference check (SPEC §5.2: φ on D_h and test accuracy against the claimed method's shadows; a flagged audit "
+                     + "is inconclusive under the revised rule) found unlike their references: \(unlike).")
+        lines.append("")
         lines.append("### κ")
         lines.append("")
         lines.append("Exact retraining not passed (a false alarm), and the methods that should fail not failed, under the revised rule:")

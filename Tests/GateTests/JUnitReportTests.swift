@@ -57,6 +57,18 @@ final class XMLCollector: NSObject, XMLParserDelegate {
         #expect(parsed.text.contains("lies wholly at or below 0.6: pass."))
     }
 
+    @Test func aBlockedGateAddsAFailedNoVerdictCase() throws {
+        let reason = "the audited model does not resemble its shadows <φ & accuracy>"
+        let parsed = try #require(XMLCollector.parse(JUnitReport.xml(results: try results(), blocked: reason)))
+        let suite = try #require(parsed.elements.first { $0.name == "testsuite" })
+        #expect(suite.attributes["tests"] == "4")
+        #expect(suite.attributes["failures"] == "3")
+        #expect(parsed.elements.filter { $0.name == "testcase" }.first?.attributes["name"] == "no verdict")
+        let failures = parsed.elements.filter { $0.name == "failure" }
+        #expect(failures.first?.attributes["type"] == "inconclusive")
+        #expect(failures.first?.attributes["message"] == reason)
+    }
+
     @Test func escapesMarkupQuotesAndForbiddenCharacters() {
         #expect(JUnitReport.escape(#"a<b & "c" 'd'>"#) == "a&lt;b &amp; &quot;c&quot; &apos;d&apos;&gt;")
         #expect(JUnitReport.escape("line\nnext\ttab") == "line&#10;next&#9;tab")

@@ -8,6 +8,15 @@ extension ReportContent {
             ? "Policy: an inconclusive rule fails the gate."
             : "Policy: an inconclusive rule exits with code 2 and does not fail the gate."
         var blocks: [ExportBlock] = [.paragraph("\(policy) Exit code: \(gate.exitCode). " + nullRuleSentence(gate.policy))]
+        if let blocked = gate.blocked {
+            blocks.append(.note("No verdict: " + blocked + ".", .warning))
+        }
+        if let resemblance = report.resemblance {
+            blocks.append(resemblance.resembles ? .paragraph("Reference check: " + resemblance.explanation + ".")
+                                                : .note("Reference check: " + resemblance.explanation + ".", .warning))
+        } else {
+            blocks.append(.paragraph("Reference check: not made (it needs 8 shadow or gold models)."))
+        }
         if gate.results.isEmpty {
             blocks.append(.note("The gate has no rules.", .warning))
         } else {

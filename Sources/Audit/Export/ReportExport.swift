@@ -79,6 +79,6 @@ public enum ReportExport {
     /// JUnit XML with one test case per gate rule, in a test suite named after the audit;
     /// failing and inconclusive rules are `<failure>`s (see `JUnitReport`).
     public static func junit(_ r: ExportedReport) -> String {
-        JUnitReport.xml(results: r.report.gate.results, suiteName: r.report.auditName)
+        JUnitReport.xml(results: r.report.gate.results, suiteName: r.report.auditName, blocked: r.report.gate.blocked)
     }
 }

@@ -54,6 +54,8 @@ public struct AuditRun: Sendable {
     public let references: ReferencesRecord?
     /// What the attacks were given.
     public let signals: SignalsRecord
+    /// Whether the audited model resembles its reference models (SPEC §5.2); nil without 8 of them.
+    public let resemblance: ReferenceResemblance?
     public let attacks: AttackSuiteResult
     public let utility: UtilityComparison
     /// Every metric by its gate name, with intervals and null values.
@@ -103,7 +105,8 @@ public enum AuditPipeline {
                              seed: RandomSource.derivedSeed(spec.seed, "truth-ratio"))
                 : nil,
             calibrationRows: needs.contains(.calibration)
-                ? CalibrationSample.rows(retain: splits.retain, validation: splits.validation, runSeed: spec.seed) : nil)
+                ? CalibrationSample.rows(retain: splits.retain, validation: splits.validation, runSeed: spec.seed) : nil,
+            utilityRows: splits.test)
         let population = needs.contains(.population), ratios = needs.contains(.truthRatios)
         let table = try SignalTable(
             labels: splits.pool.labels,
@@ -124,7 +127,12 @@ public enum AuditPipeline {
         let utility = UtilityComparison(audited: try splits.utility(target.adapter, dataSet),
                                         original: try splits.utility(originalAdapter, dataSet))
         let metrics = AuditMetrics.measure(suite: suite, utility: utility)
-        let gate = spec.gate.rules.isEmpty ? nil : try spec.gate.policy.evaluate(spec.gate.rules, on: metrics)
+        let resemblance = try ReferenceResemblance.check(table, kappa: spec.gate.policy.kappa,
+                                                         minimumReferences: spec.gate.policy.minimumGoldModels)
+        let blocker = resemblance.flatMap {
+            $0.resembles ? nil : "the audited model does not resemble its \($0.references) (the reference check), so comparing them measures nothing"
+        }
+        let gate = spec.gate.rules.isEmpty ? nil : try spec.gate.policy.evaluate(spec.gate.rules, on: metrics, blockedBy: blocker)
         let shadowMethod = references.plan.flatMap { $0.shadowJobs.first?.method?.cacheKey }
         return AuditRun(
             spec: spec,
@@ -136,7 +144,7 @@ public enum AuditPipeline {
                                    populationRows: population ? collector.population.count : nil,
                                    truthRatio: collector.truth.map { TruthRatioRecord(view: $0.view.rawValue, perturbations: spec.settings.perturbations) },
                                    calibrationRows: collector.calibrationRows.map { $0.fit.count + $0.evaluation.count }),
-            attacks: suite, utility: utility, metrics: metrics, gate: gate,
+            resemblance: resemblance, attacks: suite, utility: utility, metrics: metrics, gate: gate,
             histograms: ScoreHistograms.make(labels: table.labels, audited: table.target.lira, original: table.original?.lira ?? [],
                                              gold: table.golds.map(\.lira), bins: histogramBins),
             seconds: seconds(since: start))

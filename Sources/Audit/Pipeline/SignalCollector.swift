@@ -1,5 +1,6 @@
 import AuditData
 import Foundation
+import MatchingTask
 import MembershipInference
 import ModelAdapters
 import NumericCore
@@ -17,6 +18,9 @@ struct SignalCollector {
     let truth: TruthRatio?
     /// The SVM attacker's rows, when it runs.
     let calibrationRows: CalibrationSample.Rows?
+    /// Rows whose true pairs and fixed mismatched pairs give each model's `utility` (the test
+    /// split, for the reference check); none leaves it unmeasured.
+    var utilityRows: [Int] = []
 
     /// The true class of a true pair: "match".
     static let matchClass = 1
@@ -30,10 +34,25 @@ struct SignalCollector {
         let probabilities = try outputs(adapter, rows: pool.rows)
         let populationRows = withPopulation ? try outputs(adapter, rows: population) : nil
         let ratios = truthRatios ? try truth?.ratios(adapter, in: dataSet) : nil
-        return try ModelSignals(name: name, probabilities: probabilities,
-                                trueClasses: [Int](repeating: Self.matchClass, count: probabilities.count), population: populationRows,
-                                populationTrueClasses: populationRows.map { [Int](repeating: Self.matchClass, count: $0.count) },
-                                truthRatios: ratios)
+        var signals = try ModelSignals(name: name, probabilities: probabilities,
+                                       trueClasses: [Int](repeating: Self.matchClass, count: probabilities.count), population: populationRows,
+                                       populationTrueClasses: populationRows.map { [Int](repeating: Self.matchClass, count: $0.count) },
+                                       truthRatios: ratios)
+        signals.utility = try utility(adapter)
+        return signals
+    }
+
+    /// ITM accuracy on `utilityRows`: their true pairs and as many mismatched pairs (the same
+    /// partners `ModelUtility` uses, so the audited model's value equals its test ITM accuracy).
+    func utility(_ adapter: any ModelAdapter) throws -> Double? {
+        guard !utilityRows.isEmpty else { return nil }
+        let data = MatchingData(images: dataSet.images, texts: dataSet.texts, groups: dataSet.groups)
+        let partners = MatchingEvaluator.evaluationPartners(data: data, rows: utilityRows)
+        func matchRate(_ texts: [Int]) throws -> Double {
+            let p = try adapter.probabilities(for: zip(utilityRows, texts).map { PairQuery(image: $0, text: $1) }, in: dataSet)
+            return Double(p.filter { $0[1] > 0.5 }.count) / Double(p.count)
+        }
+        return (try matchRate(utilityRows) + 1 - matchRate(partners)) / 2
     }
 
     /// The original's outputs on the SVM attacker's rows.

@@ -60,6 +60,9 @@ public enum GateStudy {
         let quality: [Double?]
         /// U-MIA's AUCs with φ alone, for the feature comparison.
         let liraOnlyUMIA: (shadow: Double, crossValidated: Double)
+        /// Whether the reference check finds it like its shadows; an audit of one that is not is
+        /// inconclusive under the revised rule.
+        var resembles = true
     }
 
     /// What one audit seed's pool gives every target: the gold models' null values and their KS matrix.
@@ -67,6 +70,8 @@ public enum GateStudy {
         let seed: UInt64
         /// Null values by method group, then metric, in pool order.
         let nulls: [String: [String: [Double]]]
+        /// Whether each gold model, audited as a claim of `retrain`, resembles its shadows (the reference check).
+        var goldsResemble: [Bool] = []
         /// p of gold i's forget-set truth ratios against gold j's.
         let quality: [[Double]]
         let targets: [Target]
@@ -143,13 +148,15 @@ public enum GateStudy {
         public let rows: [Row]
         public let spreads: [Spread]
         public let features: [FeatureComparison]
+        /// Per target group: targets the reference check found unlike their shadows, of all audited.
+        public let unlike: [String: [Int]]
         public let modelsTrained: Int
         /// Attempts that collapsed and were retrained, over every model the study used.
         public let collapsedAttempts: Int
         public let seconds: Double
 
         enum CodingKeys: String, CodingKey {
-            case shadows, retrained, methods, draws, rows, spreads, features, seconds
+            case shadows, retrained, methods, draws, rows, spreads, features, seconds, unlike
             case dataSet = "data_set", dataSetDigest = "data_set_sha256", auditSeeds = "audit_seeds", goldModels = "gold_models"
             case methodSeeds = "method_seeds", modelsTrained = "models_trained", collapsedAttempts = "collapsed_attempts"
         }
@@ -164,7 +171,8 @@ public enum GateStudy {
         return Result(dataSet: context.dataSet.manifest.name, dataSetDigest: context.dataSet.digest, auditSeeds: settings.auditSeeds,
                       goldModels: settings.goldModels, shadows: settings.shadows, retrained: settings.retrained, methods: settings.methods,
                       methodSeeds: settings.methodSeeds, draws: settings.draws, rows: rows, spreads: spreads(pools),
-                      features: featureComparison(pools), modelsTrained: context.trained, collapsedAttempts: context.collapsed,
+                      features: featureComparison(pools), unlike: unlike(pools), modelsTrained: context.trained,
+                      collapsedAttempts: context.collapsed,
                       seconds: AuditPipeline.seconds(since: start))
     }
 
@@ -202,7 +210,8 @@ public enum GateStudy {
                         for (group, shift) in shifted {
                             let metrics = measurements(target, subset: subset, nulls: groupNulls, quality: pool.quality, shift: shift)
                             for rule in compared {
-                                guard let verdict = try? rule.policy.evaluate(rule.rules, on: metrics) else { continue }
+                                let blocker = rule.name == "revised" && !target.resembles ? "unlike its references" : nil
+                                guard let verdict = try? rule.policy.evaluate(rule.rules, on: metrics, blockedBy: blocker) else { continue }
                                 tallies[key(group, rule.name, g, rule.kappa), default: Tally()].add(verdict.outcome)
                                 targets[key(group, rule.name, g, rule.kappa), default: []].insert("\(pool.seed)-\(target.group)-\(target.seed)")
                             }
@@ -227,6 +236,20 @@ public enum GateStudy {
 
     static func formatShift(_ value: Double) -> String { String(format: "%.2f", value) }
 
+    /// Per group, [unlike, audited] over every audit seed.
+    static func unlike(_ pools: [Pool]) -> [String: [Int]] {
+        var counts: [String: [Int]] = [:]
+        for pool in pools {
+            for target in pool.targets + leftOut(pool) {
+                var count = counts[target.group, default: [0, 0]]
+                if !target.resembles { count[0] += 1 }
+                count[1] += 1
+                counts[target.group] = count
+            }
+        }
+        return counts
+    }
+
     /// The null group a target's shadows belong to: retrained targets and left-out gold models are
     /// audited as claims of `retrain`.
     static func nullGroup(_ group: String) -> String { group == "gold, left out" ? "retrain" : group }
@@ -239,7 +262,8 @@ public enum GateStudy {
                    aucs: Dictionary(uniqueKeysWithValues: aucMetrics.compactMap { metric in
                        nulls[metric].map { (metric, (value: $0[g], interval: [$0[g], $0[g]])) }
                    }),
-                   quality: pool.quality[g].enumerated().map { $0.offset == g ? nil : $0.element }, liraOnlyUMIA: (.nan, .nan))
+                   quality: pool.quality[g].enumerated().map { $0.offset == g ? nil : $0.element }, liraOnlyUMIA: (.nan, .nan),
+                   resembles: pool.goldsResemble.indices.contains(g) ? pool.goldsResemble[g] : true)
         }
     }
 
@@ -345,7 +369,7 @@ final class StudyContext {
         collector = SignalCollector(dataSet: dataSet, pool: splits.pool, population: [],
                                     truth: try TruthRatio(dataSet: dataSet, rows: splits.pool.rows, perturbations: TruthRatio.defaultPerturbations,
                                                           seed: RandomSource.derivedSeed(0, "truth-ratio")),
-                                    calibrationRows: nil)
+                                    calibrationRows: nil, utilityRows: splits.test)
         // Retrained exactly as gold models are (D_r, the original's recipe, one BLAS thread), only the seed differing.
         let retain = splits.retain
         let retrainJobs = (0..<settings.retrained).map {
@@ -396,6 +420,7 @@ final class StudyContext {
         }
         let keep = try KeepMatrix(shadows: settings.shadows, examples: splits.pool.count, seed: seed)
         var nulls: [String: [String: [Double]]] = [:]
+        var goldsResemble: [Bool] = []
         var audited: [GateStudy.Target] = []
         for group in ["retrain"] + settings.methods {
             let method = try UnlearningMethods.named(group)
@@ -420,15 +445,27 @@ final class StudyContext {
                 let suite = try AttackSuite.run(attacks, on: table)
                 let lira = try AttackSuite.run([UMIAAttack()], on: table, options: AttackOptionValues(["umia_features": .text("lira")]))
                 let quality = try golds.signals.map { try KolmogorovSmirnov.test(forget(target.signals), forget($0)).pvalue }
+                let resembles = try ReferenceResemblance.check(try SignalTable(labels: splits.pool.labels, target: target.signals,
+                                                                               shadows: shadows.signals, membership: keep.rows,
+                                                                               golds: golds.signals, seed: seed))?.resembles ?? true
                 audited.append(GateStudy.Target(
                     group: group, seed: target.seed,
                     aucs: Dictionary(uniqueKeysWithValues: GateStudy.aucMetrics.compactMap { metric in
                         suite.measurements[metric].map { (metric, (value: $0.value, interval: $0.interval ?? [$0.value, $0.value])) }
                     }),
                     quality: quality,
-                    liraOnlyUMIA: (lira.measurements["umia.shadow.auc"]?.value ?? .nan, lira.measurements["umia.cross_validated.auc"]?.value ?? .nan)))
+                    liraOnlyUMIA: (lira.measurements["umia.shadow.auc"]?.value ?? .nan, lira.measurements["umia.cross_validated.auc"]?.value ?? .nan),
+                    resembles: resembles))
+            }
+            if group == "retrain" {
+                goldsResemble = try golds.signals.indices.map { g in
+                    let others = golds.signals.indices.filter { $0 != g }.map { golds.signals[$0] }
+                    return try ReferenceResemblance.check(try SignalTable(labels: splits.pool.labels, target: golds.signals[g],
+                                                                          shadows: shadows.signals, membership: keep.rows, golds: others,
+                                                                          seed: seed))?.resembles ?? true
+                }
             }
         }
-        return GateStudy.Pool(seed: seed, nulls: nulls, quality: quality, targets: audited)
+        return GateStudy.Pool(seed: seed, nulls: nulls, goldsResemble: goldsResemble, quality: quality, targets: audited)
     }
 }
