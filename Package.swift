@@ -17,6 +17,9 @@ let package = Package(
         // C shims: each is imported by exactly one Swift module.
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CLibSVM", providers: [.apt(["libsvm-dev"])]),
+        // posix_spawn into a new process group, in a working directory, and waitpid (C, because
+        // posix_spawn_file_actions_addchdir_np is not visible to Swift through Glibc).
+        .target(name: "CProcessSpawn"),
 
         // Reportable errors and exit codes: no dependencies, so every module can name its errors.
         .target(name: "Diagnostics"),
@@ -27,7 +30,7 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .target(name: "MatchingTask", dependencies: ["NumericCore", "NeuralNet"]),
-        .target(name: "ModelAdapters", dependencies: ["Diagnostics", "NumericCore", "NeuralNet", "AuditData", "MatchingTask"]),
+        .target(name: "ModelAdapters", dependencies: ["CProcessSpawn", "Diagnostics", "NumericCore", "NeuralNet", "AuditData", "MatchingTask"]),
         .target(name: "Stats", dependencies: ["Diagnostics", "NumericCore"]),
         .target(name: "SVM", dependencies: ["CLibSVM"]),
         .target(name: "Unlearning", dependencies: ["Diagnostics", "NumericCore", "NeuralNet", "MatchingTask", "Stats"]),

@@ -17,7 +17,7 @@ enum ExchangeFailure: Error {
 extension ProcessAdapter {
     /// Sends `request`, runs `meanwhile` (miaudit's own work, such as encoding the next request,
     /// overlapping the child's; its duration extends the deadline), then reads lines until one is a
-    /// reply `parse` accepts (blank lines are skipped), all within `timeout`.
+    /// reply `parse` accepts (the collector drops blank lines), all within `timeout`.
     static func exchange<T>(on channel: ProcessChannel, send request: Data, timeout: Duration,
                             meanwhile: () -> Void = {},
                             parse: (Data) throws(ProtocolViolation) -> T) throws(ExchangeFailure) -> T {
@@ -34,7 +34,6 @@ extension ProcessAdapter {
             guard let event = channel.output.nextEvent(until: deadline) else { throw .noReply }
             switch event {
             case .line(let line):
-                if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
                 do { return try parse(line) } catch { throw .violation(error) }
             case .overlong(let prefix):
                 throw .violation(ProtocolViolation(problem: "the child sent a garbage line longer than \(ProcessOutputCollector.maximumLineBytes >> 20) MiB: \(ProcessReplies.quote(prefix))",
@@ -67,7 +66,9 @@ extension ProcessAdapter {
             status = .ioError
         case .noReply:
             channel.stop(grace: .zero)
+            let blank = channel.output.blankLineCount
             problem = "no reply within \(seconds) s (timeout); the child was stopped"
+                + (blank > 0 ? " (it wrote \(blank) blank line\(blank == 1 ? "" : "s") instead)" : "")
             fix = "raise the timeout if the model is slow, and flush stdout after every reply"
             status = .ioError
         case .gone:

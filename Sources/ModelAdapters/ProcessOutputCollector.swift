@@ -13,14 +13,16 @@ enum ProcessOutputEvent: Sendable {
     case closed
 }
 
-/// How a child ended, as `Process` reports it.
+/// How a child ended, as `waitpid` reports it.
 struct ProcessTermination: Sendable, Equatable {
-    let reason: Process.TerminationReason
+    /// Whether a signal ended it (then `status` is the signal's number).
+    let signalled: Bool
+    /// Its exit status, or the number of the signal that ended it.
     let status: Int32
 
     /// "exited with status 3", "was killed by signal 11 (SIGSEGV)".
     var summary: String {
-        if reason == .exit { return "exited with status \(status)" }
+        if !signalled { return "exited with status \(status)" }
         let names: [Int32: String] = [SIGHUP: "SIGHUP", SIGINT: "SIGINT", SIGQUIT: "SIGQUIT", SIGILL: "SIGILL",
                                       SIGABRT: "SIGABRT", SIGBUS: "SIGBUS", SIGFPE: "SIGFPE", SIGKILL: "SIGKILL",
                                       SIGSEGV: "SIGSEGV", SIGPIPE: "SIGPIPE", SIGTERM: "SIGTERM"]
@@ -32,8 +34,10 @@ struct ProcessTermination: Sendable, Equatable {
 /// stderr (bounded memory), and how it ended. A reader thread feeds it; the adapter waits on it.
 ///
 /// Memory: the queue holds what the child wrote and the adapter has not yet taken (one reply in a
-/// well-behaved exchange); a single line is cut at `maximumLineBytes`; the stderr tail keeps at
-/// most `tailLines` lines of at most `tailLineCharacters` characters.
+/// well-behaved exchange), each line counted with `eventOverheadBytes` for its bookkeeping, at most
+/// `maximumQueuedBytes`; blank lines (spaces and tabs only) are counted and dropped, never queued;
+/// a single line is cut at `maximumLineBytes`; the stderr tail keeps at most `tailLines` lines of
+/// at most `tailLineCharacters` characters.
 final class ProcessOutputCollector: @unchecked Sendable {
     // @unchecked Sendable: every stored var below is read and written only with `condition` locked.
 
@@ -41,6 +45,8 @@ final class ProcessOutputCollector: @unchecked Sendable {
     static let maximumLineBytes = 64 << 20
     /// The most stdout bytes queued unread (128 MiB) before the rest is dropped as a flood.
     static let maximumQueuedBytes = 128 << 20
+    /// What one queued line costs beyond its bytes (the event and its buffer), for the flood bound.
+    static let eventOverheadBytes = 64
     /// Lines of stderr kept.
     static let tailLines = 20
     /// Characters kept of each stderr line.
@@ -52,6 +58,7 @@ final class ProcessOutputCollector: @unchecked Sendable {
     private var pendingLine = Data()
     private var discardingOverlongLine = false
     private var queuedBytes = 0
+    private var blankLines = 0
     private var flooded = false
     private var outputClosed = false
     private var tail: [String] = []
@@ -66,15 +73,8 @@ final class ProcessOutputCollector: @unchecked Sendable {
     func appendOutput(_ bytes: UnsafeRawBufferPointer) {
         condition.lock()
         defer { condition.broadcast(); condition.unlock() }
-        guard !flooded else { return }
-        queuedBytes += bytes.count
-        if queuedBytes > Self.maximumQueuedBytes {
-            flooded = true
-            events.append(.flooded)
-            return
-        }
         var start = 0
-        while start < bytes.count {
+        while start < bytes.count && !flooded {
             guard let newline = bytes[start...].firstIndex(of: 0x0A) else {
                 takeLinePart(bytes[start...])
                 return
@@ -84,15 +84,31 @@ final class ProcessOutputCollector: @unchecked Sendable {
                 discardingOverlongLine = false
             } else {
                 if pendingLine.last == 0x0D { pendingLine.removeLast() }
-                events.append(.line(pendingLine))
+                queue(pendingLine)
             }
             pendingLine = Data()
             start = newline + 1
         }
     }
 
+    /// Queues a complete line, or counts it when blank; past `maximumQueuedBytes` the flood event
+    /// ends the queue.
+    private func queue(_ line: Data) {
+        if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) {
+            blankLines += 1
+            return
+        }
+        queuedBytes += line.count + Self.eventOverheadBytes
+        if queuedBytes > Self.maximumQueuedBytes {
+            flooded = true
+            events.append(.flooded)
+        } else {
+            events.append(.line(line))
+        }
+    }
+
     private func takeLinePart(_ part: Slice<UnsafeRawBufferPointer>) {
-        guard !discardingOverlongLine else { return }
+        guard !discardingOverlongLine, !flooded else { return }
         pendingLine.append(contentsOf: part)
         if pendingLine.count > Self.maximumLineBytes {
             events.append(.overlong(prefix: pendingLine.prefix(200)))
@@ -128,7 +144,7 @@ final class ProcessOutputCollector: @unchecked Sendable {
         condition.lock()
         defer { condition.broadcast(); condition.unlock() }
         if isOutput {
-            if !outputClosed && !pendingLine.isEmpty && !discardingOverlongLine { events.append(.line(pendingLine)) }
+            if !outputClosed && !flooded && !pendingLine.isEmpty && !discardingOverlongLine { queue(pendingLine) }
             pendingLine = Data()
             outputClosed = true
         } else {
@@ -137,7 +153,7 @@ final class ProcessOutputCollector: @unchecked Sendable {
         }
     }
 
-    /// Records how the child ended (called from `Process.terminationHandler`).
+    /// Records how the child ended (called by the reaper thread).
     func recordTermination(_ value: ProcessTermination) {
         condition.lock()
         defer { condition.broadcast(); condition.unlock() }
@@ -169,7 +185,7 @@ final class ProcessOutputCollector: @unchecked Sendable {
             if nextEvent < events.count {
                 let event = events[nextEvent]
                 nextEvent += 1
-                if case .line(let line) = event { queuedBytes -= line.count + 1 }
+                if case .line(let line) = event { queuedBytes -= line.count + Self.eventOverheadBytes }
                 if nextEvent == events.count { events.removeAll(keepingCapacity: true); nextEvent = 0 }
                 return event
             }
@@ -197,6 +213,13 @@ final class ProcessOutputCollector: @unchecked Sendable {
             guard wait(until: deadline) else { return false }
         }
         return true
+    }
+
+    /// How many blank lines the child has written (dropped, not queued).
+    var blankLineCount: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return blankLines
     }
 
     /// The last lines of stderr, joined by newlines (a partial last line included); nil when empty.
