@@ -3,6 +3,7 @@ import Gate
 import MatchingTask
 import MembershipInference
 import ModelAdapters
+import ReferenceModels
 
 /// An audit as a YAML file describes it (SPEC §8): the data, the models, the attacks and the gate.
 ///
@@ -25,6 +26,9 @@ public struct AuditSpec: Equatable, Sendable {
     public var target: TargetModelSpec
     /// Shadow models (U-LiRA, U-MIA).
     public var shadows = ShadowModelsSpec()
+    /// Reference models trained elsewhere (`references: {supplied: DIR}`): their outputs replace
+    /// training, and their counts and shadow method are the spec's. Nil: miaudit trains them.
+    public var suppliedReferences: SuppliedReferences?
     /// Gold models retrained on the retain split: forget quality's references and every null.
     /// 16 by default; the gate needs 8 to calibrate a null rule, and 32 suits a release gate.
     public var gold: Int = AuditSpec.defaultGoldModels
@@ -93,15 +97,23 @@ public struct AuditSplitNames: Equatable, Sendable {
     public init() {}
 }
 
-/// The original model. YAML:
+/// The original model. YAML, one of:
 /// ```
 /// original:
 ///   path: ../reports/demo/original.safetensors
 ///   train: {seed: 0, recipe: {epochs: 25}}   # optional: train it when the file is missing
+/// original:
+///   adapter: {kind: outputs, path: original.npy, ids: original.ids.json}   # any adapter (SPEC §3)
 /// ```
+/// A miaudit model file carries the recipe that native shadows, gold models and unlearned
+/// targets are trained with; an adapter's model is only scored, so an audit with one needs the
+/// target as an adapter and the reference models supplied (`references`).
 public struct OriginalModelSpec: Equatable, Sendable {
-    /// The safetensors file (absolute after loading).
+    /// The safetensors file (absolute after loading); for an adapter, what names it in messages
+    /// (its file or command).
     public var path: String
+    /// The original reached through an adapter instead of a miaudit model file.
+    public var adapter: AdapterDescription?
     /// When present and `path` does not exist, the original is trained on the train split with
     /// this recipe and seed, and written to `path`.
     public var train: OriginalTraining?
@@ -109,6 +121,15 @@ public struct OriginalModelSpec: Equatable, Sendable {
     public init(path: String, train: OriginalTraining? = nil) {
         self.path = path
         self.train = train
+    }
+
+    public init(adapter: AdapterDescription) {
+        self.adapter = adapter
+        switch adapter {
+        case let .native(settings): path = settings.path
+        case let .outputs(settings): path = settings.path
+        case let .process(settings): path = settings.command.joined(separator: " ")
+        }
     }
 }
 

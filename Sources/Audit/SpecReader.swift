@@ -6,6 +6,7 @@ import MembershipInference
 import ModelAdapters
 import NeuralNet
 import NumericCore
+import ReferenceModels
 import Stats
 import Unlearning
 import Yams
@@ -19,8 +20,8 @@ struct SpecReader {
     /// The spec file's directory.
     let directory: URL
 
-    static let topKeys = ["name", "description", "seed", "data", "splits", "original", "target", "shadows", "gold", "attacks",
-                          "settings", "cache", "gate"]
+    static let topKeys = ["name", "description", "seed", "data", "splits", "original", "target", "shadows", "gold", "references",
+                          "attacks", "settings", "cache", "gate"]
     static let recipeKeys = ["epochs", "batch_size", "learning_rate", "weight_decay", "negatives_per_positive", "image_hidden",
                              "text_hidden", "fusion_hidden", "activation"]
 
@@ -37,6 +38,7 @@ struct SpecReader {
         if let node = top["splits"] { spec.splits = try splits(node) }
         if let node = top["shadows"] { spec.shadows = try shadows(node) }
         if let node = top["gold"] { spec.gold = try node.integer(in: 0...256) }
+        if let node = top["references"] { try references(node, top: top, into: &spec) }
         if let node = top["attacks"] { spec.attacks = try attacks(node) }
         if let node = top["settings"] { spec.settings = try settings(node) }
         spec.cache = try top.optional("cache").map(path)
@@ -76,7 +78,14 @@ struct SpecReader {
     // MARK: Models
 
     func original(_ node: SpecNode) throws -> OriginalModelSpec {
-        let map = try node.mapping(known: ["path", "train"])
+        let map = try node.mapping(known: ["path", "train", "adapter"])
+        if let adapter = map["adapter"] {
+            if map["path"] != nil || map["train"] != nil {
+                throw node.error("has adapter beside path or train; keep adapter (a model you bring, only scored) or path (a miaudit model file)",
+                                 onKeyLine: true)
+            }
+            return OriginalModelSpec(adapter: try self.adapter(adapter))
+        }
         var original = OriginalModelSpec(path: try path(map.required("path", example: "path: ../reports/demo/original.safetensors")))
         original.train = try map.optional("train").map(training)
         return original
@@ -166,6 +175,38 @@ struct SpecReader {
             throw node.error(at: [.key("path")], "expected a non-empty path to the model's file")
         }
         return resolve(path)
+    }
+
+    /// `references: {supplied: DIR}`: reads DIR/references.json; its shadow and gold counts and
+    /// shadow method become the spec's, and a spec that writes other ones is refused.
+    func references(_ node: SpecNode, top: SpecMapping, into spec: inout AuditSpec) throws {
+        let map = try node.mapping(known: ["supplied"])
+        let directoryNode = try map.required("supplied", example: "supplied: references/ (a directory holding references.json)")
+        let supplied: SuppliedReferences
+        do {
+            supplied = try SuppliedReferences.load(directory: URL(fileURLWithPath: try path(directoryNode), isDirectory: true))
+        } catch let error as ReferenceModelError {
+            throw directoryNode.error(error.description)
+        }
+        let file = supplied.directory + "/" + SuppliedReferences.fileName
+        if top["gold"] != nil, spec.gold != supplied.golds.count {
+            throw top["gold"]!.error("is \(spec.gold) but \(file) lists \(supplied.golds.count) gold models; remove gold (the supplied count applies) or make them agree")
+        }
+        spec.gold = supplied.golds.count
+        if let count = top.owner.descendant([.key("shadows"), .key("count")]), spec.shadows.count != supplied.shadows.count {
+            throw count.error("is \(spec.shadows.count) but \(file) lists \(supplied.shadows.count) shadows; remove it (the supplied count applies) or make them agree")
+        }
+        spec.shadows.count = supplied.shadows.count
+        if let method = supplied.shadowMethod {
+            guard UnlearningMethods.names.contains(method) else {
+                throw directoryNode.error("\(file): shadow_method \"\(method)\" is not a method miaudit knows; use one of: \(UnlearningMethods.names.joined(separator: ", "))")
+            }
+            if let written = spec.shadows.method, written != method {
+                throw top.owner.descendant([.key("shadows"), .key("method")])!.error("is \(written) but the supplied shadows applied \(method) (\(file)); remove it or make them agree")
+            }
+            spec.shadows.method = method
+        }
+        spec.suppliedReferences = supplied
     }
 
     // MARK: Attacks and gate

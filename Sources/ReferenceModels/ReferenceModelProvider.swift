@@ -73,6 +73,22 @@ public struct ReferencePlan: Sendable {
         goldJobs = Self.goldJobs(count: golds, retain: retain, seed: seed)
     }
 
+    /// The plan for reference models trained elsewhere: the shadows' membership is `keep` (as
+    /// supplied), each shadow's job names the rows it kept and the method it applied.
+    public init(pool: AttackPool, retain: [Int], keep: KeepMatrix?, method: (any UnlearningMethod)?, golds: Int, seed: UInt64) throws {
+        self.pool = pool
+        self.keep = keep
+        if let keep, keep.shadows > 0 {
+            guard let method else {
+                throw ReferenceModelError("shadow models need the unlearning method the audited model claims", status: .usage)
+            }
+            shadowJobs = Self.shadowJobs(pool: pool, retain: retain, keep: keep, method: method, seed: seed)
+        } else {
+            shadowJobs = []
+        }
+        goldJobs = Self.goldJobs(count: golds, retain: retain, seed: seed)
+    }
+
     /// Every job, shadows first.
     public var jobs: [ModelJob] { shadowJobs + goldJobs }
 

@@ -69,14 +69,22 @@ struct AuditCommand: ParsableCommand {
             Exit status: 0 the gate passes, 1 it fails (or is inconclusive under the default policy), 2 \
             inconclusive when the spec sets inconclusive_fails: false; 64 usage, 65 a bad spec or data, 66 a \
             missing file, 73/74 output errors.
+            --save-outputs DIR writes every answer of every model (original, target, shadows, gold models) \
+            with DIR/supplied.yaml, a spec that audits from those outputs alone and trains nothing \
+            (docs/supplied-outputs.md).
               miaudit keys generate --out keys/auditor.key
               miaudit audit audits/retrain.yaml
+              miaudit audit audits/retrain.yaml --save-outputs /tmp/retrain-outputs
+              miaudit audit /tmp/retrain-outputs/supplied.yaml
             """)
 
     @Argument(help: ArgumentHelp("The audit spec (YAML).", valueName: "spec"))
     var spec: String
     @Option(name: .long, help: ArgumentHelp("Also write a target the spec unlearns to this safetensors file.", valueName: "file"))
     var targetOut: String?
+    @Option(name: .long, help: ArgumentHelp("Also write every model's answers, and a spec that audits from them alone, to this directory.",
+                                            valueName: "dir"))
+    var saveOutputs: String?
     @OptionGroup var options: AuditRunOptionGroup
 
     func run() throws {
@@ -86,9 +94,13 @@ struct AuditCommand: ParsableCommand {
             if let targetOut { try checkWritableDestination(targetOut) }
             var runOptions = options.runOptions
             runOptions.targetOutput = targetOut.map { URL(fileURLWithPath: $0) }
+            runOptions.saveOutputs = saveOutputs.map { URL(fileURLWithPath: $0, isDirectory: true) }
             let view = AuditProgressView()
             let report = try AuditReport(try AuditPipeline.run(auditSpec, options: runOptions, progress: view.update), options: runOptions)
             view.finish()
+            if let saveOutputs {
+                FileHandle.standardError.write(Data("wrote every model's outputs to \(saveOutputs); audit from them alone with: miaudit audit \(saveOutputs)/supplied.yaml\n".utf8))
+            }
             let (stored, signed) = try AuditReportStore.append(report, to: store, signingKey: key)
             switch options.format {
             case .json: print(String(decoding: stored.payload, as: UTF8.self))
@@ -172,8 +184,8 @@ final class AuditProgressView: @unchecked Sendable {
                 bar?.finish()
                 bar = nil
                 stage = progress.stage
-                let what = progress.stage == "models" ? "training or reading \(progress.total) shadow and gold models (cache hits are instant)"
-                    : progress.note
+                let what = progress.stage == "models" && progress.note.isEmpty
+                    ? "training or reading \(progress.total) shadow and gold models (cache hits are instant)" : progress.note
                 FileHandle.standardError.write(Data("  \(progress.stage): \(what)\n".utf8))
             }
             if progress.stage == "models" {

@@ -163,7 +163,7 @@ import Testing
     @Test func unknownKeysAreErrorsWithTheirPathAndLine() {
         #expect(message(Self.minimal + "\nshadow: {count: 16}")
             == "/specs/audits/x.yaml:5: shadow: unknown key; did you mean \"shadows\"? known keys: name, description, seed, data, splits, "
-            + "original, target, shadows, gold, attacks, settings, cache, gate")
+            + "original, target, shadows, gold, references, attacks, settings, cache, gate")
         #expect(message(Self.minimal + "\nshadows:\n  method: none\n  cuont: 16")
             == "/specs/audits/x.yaml:7: shadows.cuont: unknown key; did you mean \"count\"? known keys: count, method")
         #expect(message(Self.minimal + "\ngate:\n  rules:\n    - {metric: ulira.online.auc, at_mots: 0.6}")

@@ -62,13 +62,17 @@ struct TargetModel {
     let adapter: any ModelAdapter
     let record: TargetUnlearningRecord?
 
-    static func obtain(_ spec: TargetModelSpec, original: OriginalModel, dataSet: PairDataSet, data: MatchingData,
+    static func obtain(_ spec: TargetModelSpec, original: OriginalModel?, dataSet: PairDataSet, data: MatchingData,
                        splits: AuditSplits, runSeed: UInt64, output: URL?, toolVersion: String,
                        progress: @escaping @Sendable (AuditProgress) -> Void) throws -> TargetModel {
         switch spec {
         case let .adapter(description):
             return TargetModel(adapter: try AdapterFactory.open(description, for: dataSet), record: nil)
         case let .unlearn(unlearn):
+            guard let original else {
+                throw AuditError("target.unlearn needs the original as a miaudit model file (original.path): miaudit unlearns it with the recipe the file records; with original.adapter, give the audited model as target.adapter too",
+                                 status: .usage)
+            }
             let method = try UnlearningMethods.named(unlearn.method)
             progress(AuditProgress(stage: "target", done: 0, total: 1, note: "unlearning with \(method.name)"))
             let provenance = try original.trainingProvenance(for: "the target (\(method.name))")

@@ -38,6 +38,9 @@ public struct AuditRunOptions: Sendable {
     public var remediation: RemediationStep?
     /// Where a target the spec unlearns is written (nil: a temporary file, removed afterwards).
     public var targetOutput: URL?
+    /// When set, every model's answers are written there with a spec that audits from them alone
+    /// (`SavedOutputs`, docs/supplied-outputs.md).
+    public var saveOutputs: URL?
 
     public init(toolVersion: String, environment: [String: String]) {
         self.toolVersion = toolVersion
@@ -80,23 +83,38 @@ public enum AuditPipeline {
         let data = MatchingData(images: dataSet.images, texts: dataSet.texts, groups: dataSet.groups)
         let splits = try AuditSplits(spec.splits, dataSet: dataSet)
         progress(AuditProgress(stage: "original", done: 0, total: 1, note: (spec.original.path as NSString).lastPathComponent))
-        let original = try OriginalModel.obtain(spec.original, dataSet: dataSet, data: data, train: splits.train, runSeed: spec.seed,
-                                                toolVersion: options.toolVersion)
-        let originalAdapter = NativeAdapter(model: original.model, modelID: (spec.original.path as NSString).lastPathComponent,
-                                            digest: original.digest)
-        if let problem = original.model.architecture.inputMismatch(imageFeatures: dataSet.images.columns,
-                                                                   textFeatures: dataSet.texts.columns, source: dataSet.manifestPath) {
-            throw AuditError("\(spec.original.path): \(problem)")
+        // Each model answers each example once (RecordingAdapter), so an audit from its saved
+        // outputs reproduces this one exactly.
+        func recorded(_ adapter: any ModelAdapter) -> any ModelAdapter { RecordingAdapter(adapter) }
+        let original: OriginalModel?
+        let originalAdapter: any ModelAdapter
+        if let description = spec.original.adapter {
+            original = nil
+            originalAdapter = recorded(try AdapterFactory.open(description, for: dataSet))
+        } else {
+            let native = try OriginalModel.obtain(spec.original, dataSet: dataSet, data: data, train: splits.train, runSeed: spec.seed,
+                                                  toolVersion: options.toolVersion)
+            if let problem = native.model.architecture.inputMismatch(imageFeatures: dataSet.images.columns,
+                                                                     textFeatures: dataSet.texts.columns, source: dataSet.manifestPath) {
+                throw AuditError("\(spec.original.path): \(problem)")
+            }
+            original = native
+            originalAdapter = recorded(NativeAdapter(model: native.model, modelID: (spec.original.path as NSString).lastPathComponent,
+                                                     digest: native.digest))
         }
-        let target = try TargetModel.obtain(spec.target, original: original, dataSet: dataSet, data: data, splits: splits,
-                                            runSeed: spec.seed, output: options.targetOutput, toolVersion: options.toolVersion,
-                                            progress: progress)
+        defer { originalAdapter.close() }
+        let obtained = try TargetModel.obtain(spec.target, original: original, dataSet: dataSet, data: data, splits: splits,
+                                              runSeed: spec.seed, output: options.targetOutput, toolVersion: options.toolVersion,
+                                              progress: progress)
+        let target = TargetModel(adapter: recorded(obtained.adapter), record: obtained.record)
         defer { target.adapter.close() }
 
         let attacks = spec.attackList
         let needs = attacks.reduce(SignalNeeds()) { $0.union($1.needs).union($1.wants) }
-        let references = try referenceModels(spec, needs: needs, dataSet: dataSet, data: data, splits: splits, original: original,
-                                              progress: progress)
+        let obtainedReferences = try referenceModels(spec, needs: needs, dataSet: dataSet, data: data, splits: splits, original: original,
+                                                     progress: progress)
+        let references = obtainedReferences.wrapped(recorded)
+        defer { references.close() }
         progress(AuditProgress(stage: "signals", done: 0, total: 1, note: "querying the models"))
         let collector = try SignalCollector(
             dataSet: dataSet, pool: splits.pool, population: splits.validation + splits.test,
@@ -134,6 +152,11 @@ public enum AuditPipeline {
         }
         let gate = spec.gate.rules.isEmpty ? nil : try spec.gate.policy.evaluate(spec.gate.rules, on: metrics, blockedBy: blocker)
         let shadowMethod = references.plan.flatMap { $0.shadowJobs.first?.method?.cacheKey }
+        if let directory = options.saveOutputs {
+            progress(AuditProgress(stage: "outputs", done: 0, total: 1, note: "writing every answer to \(directory.path)"))
+            try SavedOutputs(spec: spec, original: originalAdapter, target: target.adapter, references: references, dataSet: dataSet)
+                .write(to: directory)
+        }
         return AuditRun(
             spec: spec,
             dataSet: DataSetRecord(name: dataSet.manifest.name, sha256: dataSet.digest, rows: dataSet.count, splitRows: splits.counts),
@@ -150,23 +173,39 @@ public enum AuditPipeline {
             seconds: seconds(since: start))
     }
 
-    /// The reference models the attacks need, from the native trainer: K shadows applying the
-    /// claimed method when an attack needs shadows, and G gold models.
+    /// The reference models the attacks need: K shadows applying the claimed method when an attack
+    /// needs shadows, and G gold models; supplied ones when the spec gives them, else from the
+    /// native trainer.
     static func referenceModels(_ spec: AuditSpec, needs: SignalNeeds, dataSet: PairDataSet, data: MatchingData, splits: AuditSplits,
-                                original: OriginalModel,
+                                original: OriginalModel?,
                                 progress: @escaping @Sendable (AuditProgress) -> Void) throws -> ObtainedReferences {
         let shadows = needs.contains(.shadows) ? spec.shadows.count : 0
         guard shadows > 0 || spec.gold > 0 else { return ObtainedReferences(plan: nil, provider: nil, shadows: [], golds: []) }
         var method: (any UnlearningMethod)? = try spec.shadowMethod.map { try UnlearningMethods.named($0) }
         if method == nil, shadows > 0 { method = NoUnlearning() }
-        let plan = try ReferencePlan(pool: splits.pool, retain: splits.retain, shadows: shadows, method: method, golds: spec.gold,
+        let plan: ReferencePlan
+        let provider: any ReferenceModelProvider
+        if let supplied = spec.suppliedReferences {
+            let keep = shadows > 0 ? try supplied.keepMatrix(pool: splits.pool, in: dataSet) : nil
+            plan = try ReferencePlan(pool: splits.pool, retain: splits.retain, keep: keep, method: method, golds: spec.gold, seed: spec.seed)
+            provider = SuppliedReferenceProvider(references: supplied, dataSet: dataSet)
+        } else {
+            guard let original else {
+                throw AuditError("\(spec.source.path): native shadow and gold models are trained with the original's recipe, which a model "
+                                 + "reached through original.adapter cannot give; supply them (references: {supplied: DIR}, "
+                                 + "docs/supplied-outputs.md) or give original.path as a miaudit model file", status: .usage)
+            }
+            plan = try ReferencePlan(pool: splits.pool, retain: splits.retain, shadows: shadows, method: method, golds: spec.gold,
                                      seed: spec.seed)
-        var settings = ModelBankSettings()
-        settings.collapseAccuracy = spec.settings.collapseAccuracy
-        let provider = try ModelBank(dataSet: dataSet, data: data, recipe: try original.trainingProvenance(for: "shadow and gold models").recipe,
+            var settings = ModelBankSettings()
+            settings.collapseAccuracy = spec.settings.collapseAccuracy
+            provider = try ModelBank(dataSet: dataSet, data: data,
+                                     recipe: try original.trainingProvenance(for: "shadow and gold models").recipe,
                                      validation: splits.validation,
                                      cacheDirectory: spec.cache.map { URL(fileURLWithPath: $0) }, settings: settings)
-        progress(AuditProgress(stage: "models", done: 0, total: plan.jobs.count, note: ""))
+        }
+        progress(AuditProgress(stage: "models", done: 0, total: plan.jobs.count,
+                               note: spec.suppliedReferences.map { "opening \(plan.jobs.count) supplied shadow and gold models from \($0.directory)" } ?? ""))
         let models = try provider.referenceModels(for: plan.jobs) {
             progress(AuditProgress(stage: "models", done: $0.done, total: $0.total, note: $0.note))
         }
@@ -186,6 +225,19 @@ struct ObtainedReferences {
     let provider: String?
     let shadows: [ReferenceModel]
     let golds: [ReferenceModel]
+
+    /// The same models with each adapter passed through `wrap` (recording).
+    func wrapped(_ wrap: (any ModelAdapter) -> any ModelAdapter) -> ObtainedReferences {
+        func each(_ models: [ReferenceModel]) -> [ReferenceModel] {
+            models.map { ReferenceModel(job: $0.job, record: $0.record, adapter: wrap($0.adapter)) }
+        }
+        return ObtainedReferences(plan: plan, provider: provider, shadows: each(shadows), golds: each(golds))
+    }
+
+    /// Closes every adapter (children of process adapters are reaped).
+    func close() {
+        for model in shadows + golds { model.adapter.close() }
+    }
 
     func record(shadowMethod: String?, collapseAccuracy: Double) -> ReferencesRecord? {
         guard let provider, plan != nil else { return nil }
