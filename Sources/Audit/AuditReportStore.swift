@@ -62,6 +62,9 @@ public struct RemediationStepResult: Sendable {
 public enum Remediation {
     /// The remedies, in the order they are tried.
     public static let escalation = ["multidelete-calibrated", "retrain"]
+    /// The remedies when an external trainer makes the models: its MultiDelete goes by the plain
+    /// method name (docs/adapter-protocol.md), and its models stay in the spec's cache.
+    public static let externalEscalation = ["multidelete", "retrain"]
 
     /// Runs the workflow, storing each step's report as soon as it is done.
     /// - Parameters:
@@ -71,7 +74,8 @@ public enum Remediation {
                            modelsDirectory: URL, progress: @escaping @Sendable (AuditProgress) -> Void = { _ in },
                            stepDone: (RemediationStepResult) -> Void = { _ in }) throws -> [RemediationStepResult] {
         var steps: [RemediationStepResult] = []
-        let actions = ["audit-claim"] + escalation
+        let external = spec.original.byTrainer
+        let actions = ["audit-claim"] + (external ? externalEscalation : escalation)
         for (index, action) in actions.enumerated() {
             var stepSpec = spec
             var stepOptions = options
@@ -79,8 +83,10 @@ public enum Remediation {
             if index > 0 {
                 stepSpec.target = .unlearn(UnlearnTarget(method: action, seed: AuditSeeds.remedy(spec.seed, action: action)))
                 stepSpec.shadows.method = nil
-                model = modelsDirectory.appendingPathComponent("step\(index + 1)-\(action).safetensors")
-                stepOptions.targetOutput = model
+                if !external {
+                    model = modelsDirectory.appendingPathComponent("step\(index + 1)-\(action).safetensors")
+                    stepOptions.targetOutput = model
+                }
             }
             stepOptions.remediation = RemediationStep(step: index + 1, action: action, previousStepDigest: steps.last?.stored.digest)
             let report = try AuditReport(try AuditPipeline.run(stepSpec, options: stepOptions, progress: progress), options: stepOptions)

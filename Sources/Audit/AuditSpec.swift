@@ -26,6 +26,9 @@ public struct AuditSpec: Equatable, Sendable {
     public var target: TargetModelSpec
     /// Shadow models (U-LiRA, U-MIA).
     public var shadows = ShadowModelsSpec()
+    /// An external trainer (`trainer: {command: [...], concurrency: 2}`): it trains the shadows and
+    /// gold models, and the original and target when the spec says `original: {trainer: {}}`.
+    public var trainer: ExternalTrainerSettings?
     /// Reference models trained elsewhere (`references: {supplied: DIR}`): their outputs replace
     /// training, and their counts and shadow method are the spec's. Nil: miaudit trains them.
     public var suppliedReferences: SuppliedReferences?
@@ -114,6 +117,8 @@ public struct OriginalModelSpec: Equatable, Sendable {
     public var path: String
     /// The original reached through an adapter instead of a miaudit model file.
     public var adapter: AdapterDescription?
+    /// The original trained by the spec's external trainer on the train split.
+    public var byTrainer = false
     /// When present and `path` does not exist, the original is trained on the train split with
     /// this recipe and seed, and written to `path`.
     public var train: OriginalTraining?
@@ -121,6 +126,13 @@ public struct OriginalModelSpec: Equatable, Sendable {
     public init(path: String, train: OriginalTraining? = nil) {
         self.path = path
         self.train = train
+    }
+
+    /// The original the spec's external trainer trains on the train split.
+    public static var trainerMade: OriginalModelSpec {
+        var spec = OriginalModelSpec(path: "the external trainer's original")
+        spec.byTrainer = true
+        return spec
     }
 
     public init(adapter: AdapterDescription) {

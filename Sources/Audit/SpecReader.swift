@@ -21,7 +21,7 @@ struct SpecReader {
     let directory: URL
 
     static let topKeys = ["name", "description", "seed", "data", "splits", "original", "target", "shadows", "gold", "references",
-                          "attacks", "settings", "cache", "gate"]
+                          "trainer", "attacks", "settings", "cache", "gate"]
     static let recipeKeys = ["epochs", "batch_size", "learning_rate", "weight_decay", "negatives_per_positive", "image_hidden",
                              "text_hidden", "fusion_hidden", "activation"]
 
@@ -39,6 +39,10 @@ struct SpecReader {
         if let node = top["shadows"] { spec.shadows = try shadows(node) }
         if let node = top["gold"] { spec.gold = try node.integer(in: 0...256) }
         if let node = top["references"] { try references(node, top: top, into: &spec) }
+        if let node = top["trainer"] { spec.trainer = try trainer(node) }
+        if spec.original.byTrainer, spec.trainer == nil {
+            throw root.error(at: [.key("original"), .key("trainer")], "the original is to be trained by the external trainer but the spec has no trainer; add trainer: {command: [python3, train.py]}")
+        }
         if let node = top["attacks"] { spec.attacks = try attacks(node) }
         if let node = top["settings"] { spec.settings = try settings(node) }
         spec.cache = try top.optional("cache").map(path)
@@ -78,7 +82,14 @@ struct SpecReader {
     // MARK: Models
 
     func original(_ node: SpecNode) throws -> OriginalModelSpec {
-        let map = try node.mapping(known: ["path", "train", "adapter"])
+        let map = try node.mapping(known: ["path", "train", "adapter", "trainer"])
+        if let trainer = map["trainer"] {
+            guard map.entries.count == 1 else {
+                throw node.error("has trainer beside other keys; original: {trainer: {}} trains it with the spec's trainer, alone", onKeyLine: true)
+            }
+            _ = try trainer.mapping(known: [])
+            return .trainerMade
+        }
         if let adapter = map["adapter"] {
             if map["path"] != nil || map["train"] != nil {
                 throw node.error("has adapter beside path or train; keep adapter (a model you bring, only scored) or path (a miaudit model file)",
@@ -207,6 +218,29 @@ struct SpecReader {
             spec.shadows.method = method
         }
         spec.suppliedReferences = supplied
+    }
+
+    /// `trainer: {command: [...], working_directory: .., timeout_seconds: 60, train_timeout_seconds: 3600, concurrency: 1}`.
+    func trainer(_ node: SpecNode) throws -> ExternalTrainerSettings {
+        let map = try node.mapping(known: ["command", "working_directory", "timeout_seconds", "train_timeout_seconds", "concurrency",
+                                           "batch_size", "encoding"])
+        let command = try map.required("command", example: "command: [python3, train.py]").list().map { try $0.nonEmptyString() }
+        guard !command.isEmpty else { throw map["command"]!.error("the command is empty; give the program and its arguments, e.g. [python3, train.py]") }
+        var process = AdapterDescription.ProcessSettings(command: command)
+        process.workingDirectory = try map.optional("working_directory").map(path)
+        if let value = map["timeout_seconds"] {
+            process.timeoutSeconds = try value.number()
+            guard process.timeoutSeconds > 0, process.timeoutSeconds <= 86_400 else { throw value.expected("a number of seconds in (0, 86400]") }
+        }
+        if let value = map["batch_size"] { process.batchSize = try value.integer(in: 1...1_000_000) }
+        if let value = map["encoding"] { process.encoding = try value.choice(of: AdapterDescription.ArrayEncoding.self) }
+        var settings = ExternalTrainerSettings(process: process)
+        if let value = map["concurrency"] { settings.concurrency = try value.integer(in: 1...64) }
+        if let value = map["train_timeout_seconds"] {
+            settings.trainTimeoutSeconds = try value.number()
+            guard settings.trainTimeoutSeconds > 0, settings.trainTimeoutSeconds <= 604_800 else { throw value.expected("a number of seconds up to a week") }
+        }
+        return settings
     }
 
     // MARK: Attacks and gate

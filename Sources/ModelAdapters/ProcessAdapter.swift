@@ -44,13 +44,13 @@ public final class ProcessAdapter: ModelAdapter, @unchecked Sendable {
     public let name: String
 
     let hello: ProcessHello
-    private let timeout: Duration
-    private let lock = NSLock()
-    private let channel: ProcessChannel
-    private var nextRequest = 1
-    private var state = State.open
+    let timeout: Duration
+    let lock = NSLock()
+    let channel: ProcessChannel
+    var nextRequest = 1
+    var state = State.open
 
-    private enum State {
+    enum State {
         case open
         case failed(String)
         case closed

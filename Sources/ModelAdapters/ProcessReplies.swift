@@ -17,6 +17,8 @@ struct ProcessHello: Equatable {
     let outputs: AdapterDescription.OutputValues
     /// The dtypes the child reads in input tensors besides "f32" (so far only "u8" matters).
     let inputDTypes: Set<String>
+    /// What a child that can train announced (the trainer message set); nil for one that cannot.
+    var trainer: TrainerInfo? = nil
 }
 
 /// Reads the lines a child sends under protocol version 1 (docs/adapter-protocol.md).
@@ -94,7 +96,68 @@ enum ProcessReplies {
             }
             inputDTypes.formUnion(names)
         }
-        return ProcessHello(modelID: id, digest: digest, classes: classes, outputs: outputs, inputDTypes: inputDTypes)
+        var hello = ProcessHello(modelID: id, digest: digest, classes: classes, outputs: outputs, inputDTypes: inputDTypes)
+        if let announced = object["trainer"] {
+            hello.trainer = try trainer(announced)
+        }
+        return hello
+    }
+
+    /// The hello's `trainer` object: `{"version": 1, "recipe": {…}, "code_digest": "sha256:…", "methods": […]}`.
+    static func trainer(_ value: Any) throws(ProtocolViolation) -> TrainerInfo {
+        let fix = "announce \"trainer\": {\"version\": 1, \"recipe\": {…}, \"code_digest\": \"sha256:<hex>\", \"methods\": [\"none\", …]}"
+        guard let object = value as? [String: Any] else {
+            throw ProtocolViolation(problem: "the hello's 'trainer' is not an object", fix: fix)
+        }
+        guard let version = integer(object["version"]) else {
+            throw ProtocolViolation(problem: "the hello's 'trainer' has no integer 'version'", fix: fix)
+        }
+        guard version == TrainerInfo.version else {
+            throw ProtocolViolation(problem: "the child's trainer message set is version \(version) but miaudit speaks version \(TrainerInfo.version)",
+                                    fix: "update the trainer to version \(TrainerInfo.version) (docs/adapter-protocol.md)")
+        }
+        guard let recipe = object["recipe"], JSONSerialization.isValidJSONObject(recipe),
+              let recipeJSON = try? JSONSerialization.data(withJSONObject: recipe, options: [.sortedKeys, .withoutEscapingSlashes]) else {
+            throw ProtocolViolation(problem: "the hello's 'trainer.recipe' is missing or not a JSON object", fix: fix)
+        }
+        guard let code = object["code_digest"] as? String, code.contains(":"), code.count > 8 else {
+            throw ProtocolViolation(problem: "the hello's 'trainer.code_digest' is missing or not of the form 'sha256:<hex>'", fix: fix)
+        }
+        guard let methods = object["methods"] as? [String] else {
+            throw ProtocolViolation(problem: "the hello's 'trainer.methods' is missing or not an array of method names", fix: fix)
+        }
+        return TrainerInfo(recipe: String(decoding: recipeJSON, as: UTF8.self), codeDigest: code, methods: methods)
+    }
+
+    /// The model id and digest of a loaded reply to request `request`.
+    static func loaded(from line: Data, request: Int) throws(ProtocolViolation) -> (id: String, digest: String) {
+        let object = try object(from: line)
+        try checkType(object, expected: "loaded", line: line)
+        guard let number = integer(object["request"]), number == request else {
+            throw ProtocolViolation(problem: "the child sent a garbage line answering request \(object["request"].map { "\($0)" } ?? "(none)") where request \(request) was due: \(quote(line))",
+                                    fix: "echo each load request's number in its reply")
+        }
+        guard let model = object["model"] as? [String: Any], let id = model["id"] as? String, !id.isEmpty,
+              let digest = model["digest"] as? String, digest.contains(":") else {
+            throw ProtocolViolation(problem: "the loaded reply lacks 'model' with a non-empty 'id' and a 'digest' of the form 'sha256:<hex>'",
+                                    fix: "reply {\"type\": \"loaded\", \"request\": N, \"model\": {\"id\": …, \"digest\": \"sha256:<hex>\"}}")
+        }
+        return (id, digest)
+    }
+
+    /// The digest of a trained reply to request `request`.
+    static func trained(from line: Data, request: Int) throws(ProtocolViolation) -> String {
+        let object = try object(from: line)
+        try checkType(object, expected: "trained", line: line)
+        guard let number = integer(object["request"]), number == request else {
+            throw ProtocolViolation(problem: "the child sent a garbage line answering request \(object["request"].map { "\($0)" } ?? "(none)") where request \(request) was due: \(quote(line))",
+                                    fix: "echo each train request's number in its reply")
+        }
+        guard let digest = object["digest"] as? String, digest.contains(":") else {
+            throw ProtocolViolation(problem: "the trained reply lacks 'digest' of the form 'sha256:<hex>'",
+                                    fix: "reply with the SHA-256 of the saved model's bytes as \"digest\": \"sha256:<hex>\"")
+        }
+        return digest
     }
 
     /// The probability rows of a result reply to request `request` for `rows` examples.

@@ -63,6 +63,25 @@ enum ProcessRequests {
         return Data(text.utf8)
     }
 
+    /// `{"type":"train","request":N,…}` of the trainer message set (docs/adapter-protocol.md).
+    static func train(request: Int, _ order: TrainOrder) -> Data {
+        var object: [String: Any] = ["type": "train", "request": request, "data": order.data, "seed": order.seed, "out": order.output]
+        if let rows = order.train { object["train"] = rows }
+        if let start = order.start { object["from"] = start }
+        if let unlearn = order.unlearn {
+            object["unlearn"] = ["method": unlearn.method, "forget": unlearn.forget, "retain": unlearn.retain, "seed": unlearn.seed] as [String: Any]
+        }
+        let json = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
+        return json + Data([0x0A])
+    }
+
+    /// `{"type":"load","request":N,"path":…}` of the trainer message set: serve the model saved there.
+    static func load(request: Int, path: String) -> Data {
+        let object: [String: Any] = ["type": "load", "request": request, "path": path]
+        let json = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
+        return json + Data([0x0A])
+    }
+
     /// `{"type":"bye"}`.
     static let bye = Data(#"{"type":"bye"}"#.utf8 + [0x0A])
 

@@ -8,7 +8,7 @@ import Unlearning
 /// One model an audit needs trained: a shadow (SPEC §5.2), a gold model retrained on D_r (§5.5, §8)
 /// or another model trained on some rows and then, optionally, unlearned.
 public struct ModelJob: Sendable {
-    public enum Kind: String, Sendable, Codable { case shadow, gold, target }
+    public enum Kind: String, Sendable, Codable { case shadow, gold, target, original }
 
     public let kind: Kind
     /// The job's number within its kind (shadow k, gold g).

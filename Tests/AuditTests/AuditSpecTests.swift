@@ -160,10 +160,24 @@ import Testing
 
     // MARK: Errors
 
+    @Test func anExternalTrainerIsReadAndItsOriginalNeedsIt() throws {
+        let trained = Self.minimal.replacingOccurrences(of: "original: {path: ../reports/original.safetensors}", with: "original: {trainer: {}}")
+        #expect(message(trained) == "/specs/audits/x.yaml:3: original.trainer: the original is to be trained by the external trainer but the spec has no trainer; add trainer: {command: [python3, train.py]}")
+        let yaml = trained + "\ntrainer: {command: [python3, train.py], working_directory: .., concurrency: 3, train_timeout_seconds: 900}"
+        let spec = try AuditSpec.parse(yaml: yaml, path: Self.file)
+        #expect(spec.original.byTrainer)
+        #expect(spec.trainer?.process.command == ["python3", "train.py"])
+        #expect(spec.trainer?.process.workingDirectory == "/specs")
+        #expect(spec.trainer?.concurrency == 3 && spec.trainer?.trainTimeoutSeconds == 900)
+        #expect(message(yaml.replacingOccurrences(of: "concurrency: 3", with: "concurrency: 0"))?.contains("trainer.concurrency") == true)
+        #expect(message(trained.replacingOccurrences(of: "{trainer: {}}", with: "{trainer: {}, path: o.safetensors}") + "\ntrainer: {command: [x]}")?
+            .contains("original: has trainer beside other keys") == true)
+    }
+
     @Test func unknownKeysAreErrorsWithTheirPathAndLine() {
         #expect(message(Self.minimal + "\nshadow: {count: 16}")
             == "/specs/audits/x.yaml:5: shadow: unknown key; did you mean \"shadows\"? known keys: name, description, seed, data, splits, "
-            + "original, target, shadows, gold, references, attacks, settings, cache, gate")
+            + "original, target, shadows, gold, references, trainer, attacks, settings, cache, gate")
         #expect(message(Self.minimal + "\nshadows:\n  method: none\n  cuont: 16")
             == "/specs/audits/x.yaml:7: shadows.cuont: unknown key; did you mean \"count\"? known keys: count, method")
         #expect(message(Self.minimal + "\ngate:\n  rules:\n    - {metric: ulira.online.auc, at_mots: 0.6}")

@@ -65,3 +65,8 @@ let pythonWithNumpy: URL? = {
     }
     return nil
 }()
+
+/// Whether python3 can import torch (the PyTorch example's tests need it; CI installs the CPU wheel).
+let pythonHasTorch: Bool = {
+    (try? run(URL(fileURLWithPath: "/usr/bin/env"), ["python3", "-c", "import torch"]))?.status == 0
+}()

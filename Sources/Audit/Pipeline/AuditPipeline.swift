@@ -86,9 +86,18 @@ public enum AuditPipeline {
         // Each model answers each example once (RecordingAdapter), so an audit from its saved
         // outputs reproduces this one exactly.
         func recorded(_ adapter: any ModelAdapter) -> any ModelAdapter { RecordingAdapter(adapter) }
+        let trainer = try spec.trainer.map {
+            try ExternalTrainer(settings: $0, dataSet: dataSet, cacheDirectory: spec.cache.map { URL(fileURLWithPath: $0, isDirectory: true) })
+        }
         let original: OriginalModel?
         let originalAdapter: any ModelAdapter
-        if let description = spec.original.adapter {
+        var externalTarget: TargetModel?
+        if spec.original.byTrainer, let trainer {
+            original = nil
+            let (made, target) = try ExternalModels.originalAndTarget(spec, trainer: trainer, splits: splits, progress: progress)
+            originalAdapter = recorded(made)
+            externalTarget = target
+        } else if let description = spec.original.adapter {
             original = nil
             originalAdapter = recorded(try AdapterFactory.open(description, for: dataSet))
         } else {
@@ -103,16 +112,16 @@ public enum AuditPipeline {
                                                      digest: native.digest))
         }
         defer { originalAdapter.close() }
-        let obtained = try TargetModel.obtain(spec.target, original: original, dataSet: dataSet, data: data, splits: splits,
-                                              runSeed: spec.seed, output: options.targetOutput, toolVersion: options.toolVersion,
-                                              progress: progress)
+        let obtained = try externalTarget
+            ?? TargetModel.obtain(spec.target, original: original, dataSet: dataSet, data: data, splits: splits,
+                                  runSeed: spec.seed, output: options.targetOutput, toolVersion: options.toolVersion, progress: progress)
         let target = TargetModel(adapter: recorded(obtained.adapter), record: obtained.record)
         defer { target.adapter.close() }
 
         let attacks = spec.attackList
         let needs = attacks.reduce(SignalNeeds()) { $0.union($1.needs).union($1.wants) }
         let obtainedReferences = try referenceModels(spec, needs: needs, dataSet: dataSet, data: data, splits: splits, original: original,
-                                                     progress: progress)
+                                                     trainer: trainer, progress: progress)
         let references = obtainedReferences.wrapped(recorded)
         defer { references.close() }
         progress(AuditProgress(stage: "signals", done: 0, total: 1, note: "querying the models"))
@@ -151,7 +160,10 @@ public enum AuditPipeline {
             $0.resembles ? nil : "the audited model does not resemble its \($0.references) (the reference check), so comparing them measures nothing"
         }
         let gate = spec.gate.rules.isEmpty ? nil : try spec.gate.policy.evaluate(spec.gate.rules, on: metrics, blockedBy: blocker)
-        let shadowMethod = references.plan.flatMap { $0.shadowJobs.first?.method?.cacheKey }
+        // An external trainer applies its own implementation of the method: only the name says what ran.
+        let shadowMethod = references.plan.flatMap { plan in
+            plan.shadowJobs.first?.method.map { references.provider == "external" ? $0.name : $0.cacheKey }
+        }
         if let directory = options.saveOutputs {
             progress(AuditProgress(stage: "outputs", done: 0, total: 1, note: "writing every answer to \(directory.path)"))
             try SavedOutputs(spec: spec, original: originalAdapter, target: target.adapter, references: references, dataSet: dataSet)
@@ -177,7 +189,7 @@ public enum AuditPipeline {
     /// needs shadows, and G gold models; supplied ones when the spec gives them, else from the
     /// native trainer.
     static func referenceModels(_ spec: AuditSpec, needs: SignalNeeds, dataSet: PairDataSet, data: MatchingData, splits: AuditSplits,
-                                original: OriginalModel?,
+                                original: OriginalModel?, trainer: ExternalTrainer? = nil,
                                 progress: @escaping @Sendable (AuditProgress) -> Void) throws -> ObtainedReferences {
         let shadows = needs.contains(.shadows) ? spec.shadows.count : 0
         guard shadows > 0 || spec.gold > 0 else { return ObtainedReferences(plan: nil, provider: nil, shadows: [], golds: []) }
@@ -189,6 +201,10 @@ public enum AuditPipeline {
             let keep = shadows > 0 ? try supplied.keepMatrix(pool: splits.pool, in: dataSet) : nil
             plan = try ReferencePlan(pool: splits.pool, retain: splits.retain, keep: keep, method: method, golds: spec.gold, seed: spec.seed)
             provider = SuppliedReferenceProvider(references: supplied, dataSet: dataSet)
+        } else if let trainer {
+            plan = try ReferencePlan(pool: splits.pool, retain: splits.retain, shadows: shadows, method: method, golds: spec.gold,
+                                     seed: spec.seed)
+            provider = trainer
         } else {
             guard let original else {
                 throw AuditError("\(spec.source.path): native shadow and gold models are trained with the original's recipe, which a model "

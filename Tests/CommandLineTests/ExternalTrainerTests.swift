@@ -1,0 +1,130 @@
+import Foundation
+import SmallFixtureSupport
+import Testing
+
+/// The PyTorch example (examples/torch_two_tower.py) as an external trainer on the small fixture
+/// with few models: miaudit asks it to train the original, the shadows and the gold models (and a
+/// MultiDelete target), caches them under keys that include the script's digest, and serves them.
+@Suite(.serialized) struct ExternalTrainerTests {
+    let script = repositoryRoot.appendingPathComponent("examples/torch_two_tower.py").path
+
+    func object(_ text: String) throws -> [String: Any] {
+        try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+    }
+
+    func spec(_ name: String, method: String, script: String, in directory: URL) throws -> String {
+        let yaml = """
+            name: \(name)
+            seed: 0
+            data: \(SmallFixtureSupport.directory.path)
+            trainer:
+              command: [python3, \(script)]
+              concurrency: 2
+              train_timeout_seconds: 600
+            original: {trainer: {}}
+            target: {unlearn: {method: \(method)}}
+            shadows: {count: 4}
+            gold: 2
+            settings: {collapse_accuracy: 0, folds: 3}
+            cache: \(directory.appendingPathComponent("cache").path)
+
+            """
+        let path = directory.appendingPathComponent("\(name).yaml").path
+        try Data(yaml.utf8).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    /// The model directories in the cache: name → record.json's digest.
+    func entries(_ directory: URL) throws -> [String: String] {
+        let external = directory.appendingPathComponent("cache/external")
+        var result: [String: String] = [:]
+        for name in try FileManager.default.contentsOfDirectory(atPath: external.path) {
+            let record = external.appendingPathComponent(name).appendingPathComponent("record.json")
+            let object = try? JSONSerialization.jsonObject(with: Data(contentsOf: record)) as? [String: Any]
+            result[name] = object?["digest"] as? String ?? "(no record)"
+        }
+        return result
+    }
+
+    @Test func theTrainerMakesEveryModelCachesItUnderItsCodeDigestAndRetrainsItExactly() throws {
+        guard pythonHasTorch else {
+            #expect(ProcessInfo.processInfo.environment["CI"] == nil, "CI must install torch==2.13.0+cpu for the PyTorch example")
+            return
+        }
+        let directory = try temporaryDirectory("trainer")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let key = directory.appendingPathComponent("auditor.key").path
+        #expect(try runMiaudit(["keys", "generate", "--out", key]).status == 0)
+        let db = directory.appendingPathComponent("audits.sqlite").path
+        let none = try spec("torch-none", method: "none", script: script, in: directory)
+
+        let first = try runMiaudit(["audit", none, "--db", db, "--key", key, "--format", "json"])
+        #expect([0, 1].contains(first.status), "\(first.standardError)")
+        let report = try object(first.standardOutput)
+        let references = try #require(report["references"] as? [String: Any])
+        #expect(references["provider"] as? String == "external")
+        let shadows = try #require(references["shadow_models"] as? [[String: Any]])
+        let golds = try #require(references["gold_models"] as? [[String: Any]])
+        #expect(shadows.count == 4 && golds.count == 2)
+        #expect((shadows + golds).allSatisfy { $0["from_cache"] as? Bool == false })
+        let models = try #require(report["models"] as? [String: Any])
+        let original = try #require(models["original"] as? [String: Any])
+        #expect(original["kind"] as? String == "external" && original["model_id"] as? String == "original-0")
+        // Method none: the audited model is the original itself.
+        #expect((models["target"] as? [String: Any])?["digest"] as? String == original["digest"] as? String)
+        // The original, 4 shadows and 2 gold models, each complete; no partial directory is left.
+        let cached = try entries(directory)
+        #expect(cached.count == 7 && !cached.keys.contains { $0.contains(".partial-") }, "\(cached)")
+        #expect(!cached.values.contains("(no record)"))
+        #expect(Set(cached.values).count == 7, "seven models trained on different rows or seeds have seven digests")
+
+        // Again: every model from the cache, the same numbers.
+        let second = try runMiaudit(["audit", none, "--db", db, "--key", key, "--format", "json"])
+        #expect(second.status == first.status, "\(second.standardError)")
+        let again = try object(second.standardOutput)
+        let againReferences = try #require(again["references"] as? [String: Any])
+        #expect(((againReferences["shadow_models"] as? [[String: Any]]) ?? []).allSatisfy { $0["from_cache"] as? Bool == true })
+        #expect(NSDictionary(dictionary: try #require(again["metrics"] as? [String: Any]))
+            .isEqual(to: try #require(report["metrics"] as? [String: Any])))
+
+        // A damaged entry is retrained, to the same bytes: the trainer is deterministic for a seed.
+        let external = directory.appendingPathComponent("cache/external")
+        let victim = try #require(cached.keys.sorted().first)
+        try FileManager.default.removeItem(at: external.appendingPathComponent(victim).appendingPathComponent("record.json"))
+        let third = try runMiaudit(["audit", none, "--db", db, "--key", key, "--format", "json"])
+        #expect(third.status == first.status, "\(third.standardError)")
+        #expect(try entries(directory) == cached)
+
+        // A changed script (one comment more) has another code digest: nothing is reused.
+        let changed = directory.appendingPathComponent("torch_two_tower.py")
+        try Data((try String(contentsOfFile: script, encoding: .utf8) + "# changed\n").utf8).write(to: changed)
+        let other = try spec("torch-none-changed", method: "none", script: changed.path, in: directory)
+        let fourth = try runMiaudit(["audit", other, "--db", db, "--key", key, "--format", "json"])
+        #expect([0, 1].contains(fourth.status), "\(fourth.standardError)")
+        #expect(try entries(directory).count == 14)
+    }
+
+    @Test func multiDeleteRunsThroughTheTrainer() throws {
+        guard pythonHasTorch else {
+            #expect(ProcessInfo.processInfo.environment["CI"] == nil, "CI must install torch==2.13.0+cpu for the PyTorch example")
+            return
+        }
+        let directory = try temporaryDirectory("trainer-multidelete")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let key = directory.appendingPathComponent("auditor.key").path
+        #expect(try runMiaudit(["keys", "generate", "--out", key]).status == 0)
+        let spec = try spec("torch-multidelete", method: "multidelete", script: script, in: directory)
+        let result = try runMiaudit(["audit", spec, "--db", directory.appendingPathComponent("a.sqlite").path, "--key", key,
+                                     "--format", "json"])
+        #expect([0, 1].contains(result.status), "\(result.standardError)")
+        let report = try object(result.standardOutput)
+        let models = try #require(report["models"] as? [String: Any])
+        #expect((models["target_unlearning"] as? [String: Any])?["method"] as? String == "multidelete")
+        let original = try #require((models["original"] as? [String: Any])?["digest"] as? String)
+        let target = try #require((models["target"] as? [String: Any])?["digest"] as? String)
+        #expect(original != target)
+        #expect(models["shadow_method"] as? String == "multidelete")
+        // The original, the unlearned target, 4 shadows (each trained, then unlearned) and 2 gold models.
+        #expect(try entries(directory).count == 8)
+    }
+}
