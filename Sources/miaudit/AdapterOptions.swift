@@ -45,19 +45,23 @@ struct AdapterOptions: ParsableArguments {
     }
 
     /// The adapter description these options name.
-    func description() throws -> AdapterDescription {
-        if let adapterSpec {
-            let url = URL(fileURLWithPath: adapterSpec)
-            guard let data = FileManager.default.contents(atPath: url.path) else {
-                throw OutputError(description: "\(adapterSpec): no such file; check the path to the adapter description.")
-                    .withStatus(.noInput)
-            }
-            do {
-                return try JSONDecoder().decode(AdapterDescription.self, from: data)
-            } catch {
-                throw UsageError(description: "\(adapterSpec): not a valid adapter description (\(error)); write {\"kind\": \"native\", \"path\": \"model.safetensors\"} or see docs/adapter-protocol.md.")
-            }
+    /// The adapter description in the JSON file at `path` (its relative paths taken from the
+    /// current directory).
+    static func readDescription(_ path: String) throws -> AdapterDescription {
+        let url = URL(fileURLWithPath: path)
+        guard let data = FileManager.default.contents(atPath: url.path) else {
+            throw OutputError(description: "\(path): no such file; check the path to the adapter description.")
+                .withStatus(.noInput)
         }
+        do {
+            return try JSONDecoder().decode(AdapterDescription.self, from: data)
+        } catch {
+            throw UsageError(description: "\(path): not a valid adapter description (\(error)); write {\"kind\": \"native\", \"path\": \"model.safetensors\"} or see docs/adapter-protocol.md.")
+        }
+    }
+
+    func description() throws -> AdapterDescription {
+        if let adapterSpec { return try Self.readDescription(adapterSpec) }
         switch adapter {
         case .native: return .native(.init(path: model ?? ""))
         case .outputs: return .outputs(.init(path: outputs ?? "", ids: ids, values: values))

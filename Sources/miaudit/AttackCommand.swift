@@ -67,6 +67,10 @@ struct AttackRunCommand: ParsableCommand {
               miaudit attack svm \\
                 --original reports/demo/original.safetensors \\
                 --target reports/demo/original.safetensors
+            From outputs alone (a model and references trained elsewhere; docs/supplied-outputs.md):
+              miaudit attack ulira --original-adapter-spec original.json \\
+                --references outputs/references --adapter outputs \\
+                --outputs outputs/target.npy --ids outputs/target.ids.json
             Settings (--setting KEY=VALUE):
             \(attackSettingsHelp)
             """)
@@ -74,7 +78,11 @@ struct AttackRunCommand: ParsableCommand {
     @Argument(help: ArgumentHelp("The attack: \(AttackRegistry.names.joined(separator: ", ")).", valueName: "name"))
     var name: String
     @Option(name: .long, help: ArgumentHelp("The original model (.safetensors): the SVM attacker's reference; its recipe (from miaudit train) trains the shadow and gold models.", valueName: "file"))
-    var original: String
+    var original: String?
+    @Option(name: .long, help: ArgumentHelp("The original through any adapter instead: a JSON adapter description. Shadows and gold models then come from --references.", valueName: "file"))
+    var originalAdapterSpec: String?
+    @Option(name: .long, help: ArgumentHelp("Supplied shadow and gold models: a directory with references.json (docs/supplied-outputs.md); their counts and method apply.", valueName: "dir"))
+    var references: String?
     @Option(name: .long, help: ArgumentHelp("The unlearning method the audited model claims (\(UnlearningMethods.names.joined(separator: ", "))); every shadow applies it. Needed by attacks with shadows.", valueName: "name"))
     var method: String?
     @Option(name: .long, help: "Shadow models K (even, at least 4; 16 or more for a real audit).")
@@ -102,6 +110,9 @@ struct AttackRunCommand: ParsableCommand {
     var attack: (any MembershipAttack)? { AttackRegistry.named(name) }
 
     func validate() throws {
+        guard (original == nil) != (originalAdapterSpec == nil) else {
+            throw ValidationError("Give the original with exactly one of --original FILE.safetensors or --original-adapter-spec FILE.json.")
+        }
         guard let attack else {
             throw ValidationError("'\(name)' is not an attack; use one of \(AttackRegistry.names.joined(separator: ", ")) (or score, for arrays).")
         }
@@ -114,6 +125,8 @@ struct AttackRunCommand: ParsableCommand {
         if let method, !UnlearningMethods.names.contains(method) {
             throw ValidationError("--method \(method) is not an unlearning method; use one of \(UnlearningMethods.names.joined(separator: ", ")).")
         }
+        // Supplied references bring their own counts and method.
+        if references != nil { return }
         if attack.needs.contains(.shadows) {
             guard method != nil else {
                 throw ValidationError("\(attack.name) needs --method: the unlearning method the audited model claims (\(UnlearningMethods.names.joined(separator: ", "))), which every shadow applies.")
@@ -132,7 +145,9 @@ struct AttackRunCommand: ParsableCommand {
         let line = CommandLine.arguments.joined(separator: " ")
         let absolute = { (path: String) in URL(fileURLWithPath: path).standardizedFileURL.path }
         var spec = AuditSpec(name: "attack-\(attack.name)", data: absolute(dataOptions.data),
-                             original: OriginalModelSpec(path: absolute(original)), target: .adapter(try adapterOptions.description()),
+                             original: try original.map { OriginalModelSpec(path: absolute($0)) }
+                                 ?? OriginalModelSpec(adapter: try AdapterOptions.readDescription(originalAdapterSpec ?? "")),
+                             target: .adapter(try adapterOptions.description()),
                              source: SpecSource(path: "<command line>", text: line, sha256: sha256Hex(Data(line.utf8))))
         spec.seed = seed
         spec.attacks = [attack.name]
@@ -143,6 +158,16 @@ struct AttackRunCommand: ParsableCommand {
         spec.settings.collapseAccuracy = collapseAccuracy
         spec.settings.attackOptions = try attackOptionValues(settings)
         spec.cache = noCache ? nil : absolute(cache)
+        if let references {
+            let supplied = try SuppliedReferences.load(directory: URL(fileURLWithPath: absolute(references), isDirectory: true))
+            spec.suppliedReferences = supplied
+            spec.shadows.count = supplied.shadows.count
+            spec.shadows.method = supplied.shadowMethod
+            spec.gold = supplied.golds.count
+            if attack.needs.contains(.shadows), supplied.shadows.isEmpty {
+                throw UsageError(description: "\(references): references.json lists no shadows, and \(attack.name) needs them; supply shadows or choose an attack without them.")
+            }
+        }
         spec.gate.rules = []
         return spec
     }
@@ -161,7 +186,7 @@ struct AttackRunCommand: ParsableCommand {
             case .json:
                 print(try OutputFormat.json(AttackRunReport(
                     attack: attack.name, dataSet: run.dataSet.name, dataSetDigest: run.dataSet.sha256, target: run.models.target,
-                    original: original, result: result, metrics: run.metrics.mapValues(ReportedMetric.init),
+                    original: spec.original.path, result: result, metrics: run.metrics.mapValues(ReportedMetric.init),
                     references: run.references, signals: run.signals, utility: run.utility, seconds: run.seconds,
                     environment: ToolInfo.environment)))
             case .text:

@@ -63,6 +63,22 @@ import Testing
             #expect(worst <= 1e-12, "\(part): the largest difference is \(worst)")
         }
         #expect((a["gate"] as? [String: Any])?["verdict"] as? String == (b["gate"] as? [String: Any])?["verdict"] as? String)
+
+        // One attack from the same outputs, on the command line: the original through an adapter
+        // description, the references supplied.
+        let originalSpec = directory.appendingPathComponent("original.json")
+        try Data(#"{"kind": "outputs", "path": "\#(outputs.path)/original.npy", "ids": "\#(outputs.path)/original.ids.json"}"#.utf8)
+            .write(to: originalSpec)
+        let attack = try runMiaudit(["attack", "ulira", "--original-adapter-spec", originalSpec.path, "--references",
+                                     outputs.appendingPathComponent("references").path, "--adapter", "outputs",
+                                     "--outputs", outputs.appendingPathComponent("target.npy").path,
+                                     "--ids", outputs.appendingPathComponent("target.ids.json").path,
+                                     "--data", SmallFixtureSupport.directory.path, "--format", "json", "--threads", "1"])
+        #expect(attack.status == 0, "\(attack.standardError)")
+        let attackMetrics = try #require(try object(attack.standardOutput)["metrics"])
+        let expected = numbers(try #require(a["metrics"]), "metrics").filter { $0.key.hasPrefix("metrics.ulira.") }
+        let actual = numbers(attackMetrics, "metrics")
+        #expect(expected.count >= 10 && expected.allSatisfy { actual[$0.key] == $0.value }, "\(expected) vs \(actual)")
     }
 
     @Test func anOriginalFromAnAdapterNeedsSuppliedReferencesAndAnAdapterTarget() throws {
