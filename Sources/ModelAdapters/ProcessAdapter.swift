@@ -106,13 +106,7 @@ public final class ProcessAdapter: ModelAdapter, @unchecked Sendable {
     public func probabilities(for queries: [PairQuery], in dataSet: PairDataSet) throws -> [[Double]] {
         lock.lock()
         defer { lock.unlock() }
-        switch state {
-        case .open: break
-        case .closed:
-            throw AdapterError(adapter: name, problem: "the adapter was closed", fix: "open a new adapter", exitStatus: .software)
-        case .failed(let earlier):
-            throw AdapterError(adapter: name, problem: "the child was stopped after an earlier error (\(earlier))", fix: "open a new adapter")
-        }
+        try checkOpen()
         try checkCompatible(queries, dataSet)
         var result: [[Double]] = []
         result.reserveCapacity(queries.count)
@@ -134,6 +128,17 @@ public final class ProcessAdapter: ModelAdapter, @unchecked Sendable {
             }
         }
         return result
+    }
+
+    /// Throws unless the adapter is open: closed, or stopped after an earlier failure (lock held).
+    func checkOpen() throws {
+        switch state {
+        case .open: break
+        case .closed:
+            throw AdapterError(adapter: name, problem: "the adapter was closed", fix: "open a new adapter", exitStatus: .software)
+        case .failed(let earlier):
+            throw AdapterError(adapter: name, problem: "the child was stopped after an earlier error (\(earlier))", fix: "open a new adapter")
+        }
     }
 
     /// A predict request ready to send: its number, the pairs it covers and its line.

@@ -81,13 +81,7 @@ extension ProcessAdapter {
 
     /// Throws unless the adapter is open and its child announced a trainer (lock held).
     private func checkTrainerOpen() throws {
-        switch state {
-        case .open: break
-        case .closed:
-            throw AdapterError(adapter: name, problem: "the adapter was closed", fix: "open a new adapter", exitStatus: .software)
-        case .failed(let earlier):
-            throw AdapterError(adapter: name, problem: "the child was stopped after an earlier error (\(earlier))", fix: "open a new adapter")
-        }
+        try checkOpen()
         guard hello.trainer != nil else {
             throw AdapterError(adapter: name, problem: "the child did not announce a trainer in its hello, so it cannot train or load models",
                                fix: "add the trainer message set to the adapter (docs/adapter-protocol.md)", exitStatus: .usage)

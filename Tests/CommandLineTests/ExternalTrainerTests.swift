@@ -46,15 +46,21 @@ import Testing
         return result
     }
 
-    @Test func theTrainerMakesEveryModelCachesItUnderItsCodeDigestAndRetrainsItExactly() throws {
+    /// A fresh directory (the caller removes it) with a signing key; nil without torch (outside CI).
+    func prepare(_ label: String) throws -> (directory: URL, key: String)? {
         guard pythonHasTorch else {
             #expect(ProcessInfo.processInfo.environment["CI"] == nil, "CI must install torch==2.13.0+cpu for the PyTorch example")
-            return
+            return nil
         }
-        let directory = try temporaryDirectory("trainer")
-        defer { try? FileManager.default.removeItem(at: directory) }
+        let directory = try temporaryDirectory(label)
         let key = directory.appendingPathComponent("auditor.key").path
         #expect(try runMiaudit(["keys", "generate", "--out", key]).status == 0)
+        return (directory, key)
+    }
+
+    @Test func theTrainerMakesEveryModelCachesItUnderItsCodeDigestAndRetrainsItExactly() throws {
+        guard let (directory, key) = try prepare("trainer") else { return }
+        defer { try? FileManager.default.removeItem(at: directory) }
         let db = directory.appendingPathComponent("audits.sqlite").path
         let none = try spec("torch-none", method: "none", script: script, in: directory)
 
@@ -105,14 +111,8 @@ import Testing
     }
 
     @Test func multiDeleteRunsThroughTheTrainer() throws {
-        guard pythonHasTorch else {
-            #expect(ProcessInfo.processInfo.environment["CI"] == nil, "CI must install torch==2.13.0+cpu for the PyTorch example")
-            return
-        }
-        let directory = try temporaryDirectory("trainer-multidelete")
+        guard let (directory, key) = try prepare("trainer-multidelete") else { return }
         defer { try? FileManager.default.removeItem(at: directory) }
-        let key = directory.appendingPathComponent("auditor.key").path
-        #expect(try runMiaudit(["keys", "generate", "--out", key]).status == 0)
         let spec = try spec("torch-multidelete", method: "multidelete", script: script, in: directory)
         let result = try runMiaudit(["audit", spec, "--db", directory.appendingPathComponent("a.sqlite").path, "--key", key,
                                      "--format", "json"])
