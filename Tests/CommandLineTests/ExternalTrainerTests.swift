@@ -127,4 +127,43 @@ import Testing
         // The original, the unlearned target, 4 shadows (each trained, then unlearned) and 2 gold models.
         #expect(try entries(directory).count == 8)
     }
+
+    /// audits/torch-two-tower.yaml with `method`, 8 shadows and 8 gold models, absolute paths and
+    /// its own cache in `directory`.
+    func shippedSpec(method: String, in directory: URL) throws -> String {
+        let shipped = try String(contentsOf: repositoryRoot.appendingPathComponent("audits/torch-two-tower.yaml"), encoding: .utf8)
+        var yaml = shipped
+        for (old, new) in [("data: ../fixtures/emoji-cldr", "data: \(repositoryRoot.appendingPathComponent("fixtures/emoji-cldr").path)"),
+                           ("working_directory: ..", "working_directory: \(repositoryRoot.path)"),
+                           ("cache: ../audits/cache", "cache: \(directory.appendingPathComponent("cache").path)"),
+                           ("shadows: {count: 16}", "shadows: {count: 8}"), ("gold: 16", "gold: 8"),
+                           ("unlearn: {method: none}", "unlearn: {method: \(method)}")] {
+            #expect(yaml.contains(old), "audits/torch-two-tower.yaml no longer has \(old)")
+            yaml = yaml.replacingOccurrences(of: old, with: new)
+        }
+        let path = directory.appendingPathComponent("torch-\(method).yaml").path
+        try Data(yaml.utf8).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    /// The verdicts the example exists for, on the bundled data with 8 shadows and 8 gold models
+    /// (about 5 minutes here): the unchanged original claimed as unlearned fails, an exact retrain
+    /// by the same script passes.
+    @Test func onTheBundledDataNoneFailsAndAnExactRetrainPasses() throws {
+        guard let (directory, key) = try prepare("trainer-verdicts") else { return }
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let db = directory.appendingPathComponent("audits.sqlite").path
+        var verdicts: [String: String] = [:]
+        var ulira: [String: Double] = [:]
+        for method in ["none", "retrain"] {
+            let result = try runMiaudit(["audit", try shippedSpec(method: method, in: directory), "--db", db, "--key", key, "--format", "json"])
+            let report = try object(result.standardOutput)
+            verdicts[method] = (report["gate"] as? [String: Any])?["verdict"] as? String
+            ulira[method] = ((report["metrics"] as? [String: Any])?["ulira.online.auc"] as? [String: Any])?["value"] as? Double
+            #expect(result.status == (method == "none" ? 1 : 0), "\(result.standardError)")
+            #expect((report["resemblance"] as? [String: Any])?["resembles"] as? Bool == true)
+        }
+        #expect(verdicts == ["none": "fail", "retrain": "pass"])
+        #expect((ulira["none"] ?? 0) > 0.6 && (ulira["retrain"] ?? 1) < 0.55, "U-LiRA AUC \(ulira)")
+    }
 }
