@@ -30,6 +30,14 @@ public struct TrainingProvenance: Codable, Equatable, Sendable {
     }
 
     /// The provenance in a model file's metadata, or nil when it has none or it does not decode.
+    /// Why scoring the model on data set `name` (SHA-256 `digest`) at `place` is probably a mistake
+    /// (it was trained on another data set), with the fix; nil when the digests agree.
+    public func dataSetMismatch(name: String, digest: String, place: String) -> (problem: String, fix: String)? {
+        guard digest != dataSetDigest else { return nil }
+        return ("the model was trained on data set \(dataSet) (sha256 \(dataSetDigest.prefix(12))…) but \(place) is \(name) (sha256 \(digest.prefix(12))…)",
+                "give the data set it was trained on (--data), or pass --allow-other-data (allow_other_data: true in an adapter description) if scoring it on other data is intended")
+    }
+
     public static func from(metadata: [String: String]) -> TrainingProvenance? {
         guard let json = metadata[key] else { return nil }
         return try? JSONDecoder().decode(TrainingProvenance.self, from: Data(json.utf8))

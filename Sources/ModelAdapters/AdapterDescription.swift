@@ -17,19 +17,31 @@ public enum AdapterDescription: Codable, Equatable, Sendable {
         public var path: String
         /// Pairs per forward pass.
         public var batchSize: Int = 512
+        /// Score the model on a data set other than the one its metadata says it was trained on
+        /// (refused otherwise).
+        public var allowOtherData = false
 
-        public init(path: String, batchSize: Int = 512) {
+        public init(path: String, batchSize: Int = 512, allowOtherData: Bool = false) {
             self.path = path
             self.batchSize = batchSize
+            self.allowOtherData = allowOtherData
         }
 
-        enum CodingKeys: String, CodingKey, CaseIterable { case path, batchSize = "batch_size" }
+        enum CodingKeys: String, CodingKey, CaseIterable { case path, batchSize = "batch_size", allowOtherData = "allow_other_data" }
 
         public init(from decoder: any Decoder) throws {
             try rejectUnknownKeys(decoder, known: CodingKeys.allCases.map(\.rawValue))
             let container = try decoder.container(keyedBy: CodingKeys.self)
             path = try container.decode(String.self, forKey: .path)
             batchSize = try container.decodeIfPresent(Int.self, forKey: .batchSize) ?? 512
+            allowOtherData = try container.decodeIfPresent(Bool.self, forKey: .allowOtherData) ?? false
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(path, forKey: .path)
+            try container.encode(batchSize, forKey: .batchSize)
+            if allowOtherData { try container.encode(true, forKey: .allowOtherData) }
         }
     }
 

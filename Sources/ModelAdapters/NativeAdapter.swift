@@ -9,14 +9,20 @@ public final class NativeAdapter: ModelAdapter {
     public let identity: AdapterIdentity
     public let model: FusionModel
     let batchSize: Int
+    /// How the model was trained, from its file's metadata (nil for a model in memory or without it).
+    public let provenance: TrainingProvenance?
+    /// Whether it may score a data set other than the one it was trained on.
+    let allowOtherData: Bool
 
     /// Loads the model; its digest is the SHA-256 of the file's bytes.
     public init(settings: AdapterDescription.NativeSettings) throws {
         let url = URL(fileURLWithPath: settings.path)
-        let (model, _) = try FusionModel.load(from: url)
+        let (model, metadata) = try FusionModel.load(from: url)
         let bytes = try Data(contentsOf: url)
         self.model = model
         self.batchSize = max(1, settings.batchSize)
+        provenance = TrainingProvenance.from(metadata: metadata)
+        allowOtherData = settings.allowOtherData
         identity = AdapterIdentity(kind: "native", modelID: url.lastPathComponent,
                                    digest: "sha256:" + sha256Hex(bytes),
                                    classes: matchingClasses)
@@ -26,6 +32,8 @@ public final class NativeAdapter: ModelAdapter {
     public init(model: FusionModel, modelID: String, digest: String, batchSize: Int = 512) {
         self.model = model
         self.batchSize = batchSize
+        provenance = nil
+        allowOtherData = true
         identity = AdapterIdentity(kind: "native", modelID: modelID, digest: digest, classes: matchingClasses)
     }
 
@@ -33,6 +41,10 @@ public final class NativeAdapter: ModelAdapter {
         if let problem = model.architecture.inputMismatch(imageFeatures: dataSet.images.columns,
                                                           textFeatures: dataSet.texts.columns, source: dataSet.manifestPath) {
             throw AdapterError(adapter: "native \(identity.modelID)", problem: problem, fix: "use a model trained on this data set")
+        }
+        if !allowOtherData, let provenance,
+           let (problem, fix) = provenance.dataSetMismatch(name: dataSet.manifest.name, digest: dataSet.digest, place: dataSet.manifestPath) {
+            throw AdapterError(adapter: "native \(identity.modelID)", problem: problem, fix: fix, exitStatus: .data)
         }
         try PairQuery.checkRange(queries, in: dataSet, adapter: "native \(identity.modelID)")
         let paraphrases = dataSet.paraphrases

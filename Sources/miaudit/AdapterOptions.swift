@@ -9,6 +9,8 @@ struct AdapterOptions: ParsableArguments {
     @Option(name: [.customLong("model"), .customLong("target")],
             help: ArgumentHelp("native: the model (.safetensors); --target is another name for it.", valueName: "file"))
     var model: String?
+    @Flag(name: .long, help: "native: score the model on a data set other than the one it was trained on (refused otherwise).")
+    var allowOtherData = false
     @Option(name: .long, help: ArgumentHelp("outputs: probabilities or logits per example id (.npy, .safetensors or .csv).", valueName: "file"))
     var outputs: String?
     @Option(name: .long, help: ArgumentHelp("outputs: the example ids of a .npy file's rows (JSON array or one per line).", valueName: "file"))
@@ -63,7 +65,7 @@ struct AdapterOptions: ParsableArguments {
     func description() throws -> AdapterDescription {
         if let adapterSpec { return try Self.readDescription(adapterSpec) }
         switch adapter {
-        case .native: return .native(.init(path: model ?? ""))
+        case .native: return .native(.init(path: model ?? "", allowOtherData: allowOtherData))
         case .outputs: return .outputs(.init(path: outputs ?? "", ids: ids, values: values))
         case .process: return .process(.init(command: command, timeoutSeconds: timeout, encoding: encoding))
         }

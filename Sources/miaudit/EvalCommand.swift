@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MatchingTask
+import NeuralNet
 
 struct EvalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -21,14 +22,20 @@ struct EvalCommand: ParsableCommand {
     var split: String = "test"
     @Option(name: .long, help: "Output format: text or json.")
     var format: OutputFormat = .text
+    @Flag(name: .long, help: "Evaluate the model on a data set other than the one it was trained on (refused otherwise).")
+    var allowOtherData = false
     @OptionGroup var threadOptions: ThreadOptions
 
     func run() throws {
         try reportingErrors {
             threadOptions.apply()
-            let (loaded, _) = try loadModel(model)
+            let (loaded, metadata) = try loadModel(model)
             let (dataSet, data) = try dataOptions.load()
             try checkCompatible(loaded, dataSet: dataSet, modelPath: model)
+            if !allowOtherData, let provenance = TrainingProvenance.from(metadata: metadata),
+               let (problem, fix) = provenance.dataSetMismatch(name: dataSet.manifest.name, digest: dataSet.digest, place: dataSet.manifestPath) {
+                throw ModelFileError(path: model, problem: problem, fix: fix)
+            }
             let rows = try dataSet.indices(ofSplit: split)
             guard Set(rows.map { data.groups[$0] }).count >= 2 else {
                 throw UsageError(description: "\(dataSet.manifestPath): split \"\(split)\" has fewer than two groups; evaluation needs mismatched pairs")

@@ -26,6 +26,20 @@ import Testing
             #expect(values["1"]! <= values["5"]! && values["5"]! <= values["10"]!)
         }
 
+        // The model records its data set: other data is refused unless asked for.
+        let full = "fixtures/emoji-cldr"
+        let otherEval = try runMiaudit(["eval", "--model", model, "--data", full, "--split", "test"])
+        #expect(otherEval.status == 65)
+        #expect(otherEval.standardError.contains("the model was trained on data set emoji-cldr-small (sha256 "), "\(otherEval.standardError)")
+        #expect(otherEval.standardError.contains("/emoji-cldr/manifest.json is emoji-cldr (sha256 "))
+        let otherPredict = try runMiaudit(["predict", "--model", model, "--data", full, "--split", "forget", "--out",
+                                           directory.appendingPathComponent("other.npy").path])
+        #expect(otherPredict.status == 65 && otherPredict.standardError.contains("pass --allow-other-data"), "\(otherPredict.standardError)")
+        #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent("other.npy").path))
+        let allowed = try runMiaudit(["predict", "--model", model, "--data", full, "--split", "forget", "--out",
+                                      directory.appendingPathComponent("other.npy").path, "--allow-other-data"])
+        #expect(allowed.status == 0, "\(allowed.standardError)")
+
         let probabilities = directory.appendingPathComponent("probs.npy").path
         let predict = try runMiaudit(["predict", "--model", model, "--data", Self.small, "--split", "forget", "--out", probabilities])
         #expect(predict.status == 0, "\(predict.standardError)")
