@@ -32,6 +32,15 @@ struct ProcessChildrenTests {
         throw CocoaError(.fileReadNoSuchFile)
     }
 
+    /// Opens `command` behind leaves_background.sh (which leaves a sleeper holding stdout and writes
+    /// its pid to the returned file), with a 600 s timeout.
+    func openBehindWrapper(_ command: [String], in directory: URL, dataSet: PairDataSet) throws -> (ProcessAdapter, URL) {
+        let sleeperFile = directory.appendingPathComponent("sleeper")
+        let settings = AdapterDescription.ProcessSettings(
+            command: [ProcessTestSupport.fixture("leaves_background.sh"), sleeperFile.path] + command, timeoutSeconds: 600)
+        return (try ProcessAdapter(settings: settings, inputs: .init(dataSet)), sleeperFile)
+    }
+
     @Test("a wrapper that leaves a background process holding stdout neither hangs miaudit nor outlives it",
           .timeLimit(.minutes(1)))
     func backgroundProcessIsStoppedWithTheChild() throws {
@@ -39,12 +48,8 @@ struct ProcessChildrenTests {
         let dataSet = try #require(ProcessTestSupport.small)
         let directory = try ProcessTestSupport.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let sleeperFile = directory.appendingPathComponent("sleeper")
-        let settings = AdapterDescription.ProcessSettings(
-            command: [ProcessTestSupport.fixture("leaves_background.sh"), sleeperFile.path,
-                      python, ProcessTestSupport.root.appendingPathComponent("examples/two_tower_adapter.py").path],
-            timeoutSeconds: 600)
-        let adapter = try ProcessAdapter(settings: settings, inputs: .init(dataSet))
+        let (adapter, sleeperFile) = try openBehindWrapper(
+            [python, ProcessTestSupport.root.appendingPathComponent("examples/two_tower_adapter.py").path], in: directory, dataSet: dataSet)
         let rows = try adapter.probabilities(forRows: Array(0..<10), in: dataSet)
         let sleeper = try Self.pid(in: sleeperFile)
         #expect(!Self.hasEnded(sleeper), "the background process should run while the adapter is open")
@@ -64,13 +69,10 @@ struct ProcessChildrenTests {
         let dataSet = try #require(ProcessTestSupport.small)
         let directory = try ProcessTestSupport.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let sleeperFile = directory.appendingPathComponent("sleeper")
         // A 600 s timeout: only the exit itself can end this request within the time limit.
-        let settings = AdapterDescription.ProcessSettings(
-            command: [ProcessTestSupport.fixture("leaves_background.sh"), sleeperFile.path,
-                      python, ProcessTestSupport.fixture("exits.py"), directory.appendingPathComponent("pid").path, "status"],
-            timeoutSeconds: 600)
-        let adapter = try ProcessAdapter(settings: settings, inputs: .init(dataSet))
+        let (adapter, sleeperFile) = try openBehindWrapper(
+            [python, ProcessTestSupport.fixture("exits.py"), directory.appendingPathComponent("pid").path, "status"],
+            in: directory, dataSet: dataSet)
         let error = #expect(throws: AdapterError.self) { try adapter.probabilities(forRows: [0, 1, 2], in: dataSet) }
         adapter.close()
         #expect(error?.problem == "the child exited with status 3 before replying")
