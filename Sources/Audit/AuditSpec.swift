@@ -216,8 +216,9 @@ public struct GateSpec: Equatable, Sendable {
 
 /// The metrics an audit measures, by the names gate rules use.
 public enum AuditMetricNames {
-    /// The utility metrics, measured by every audit.
-    public static let utility = ["utility.test_itm_accuracy", "utility.test_itm_accuracy_drop"]
+    /// The utility metrics: the ITM names on image–text data, the plain accuracy names on classification data.
+    public static let utility = ["utility.test_itm_accuracy", "utility.test_itm_accuracy_drop",
+                                 "utility.test_accuracy", "utility.test_accuracy_drop"]
 
     /// Every name a rule may use: each attack's metrics (`AttackRegistry.metricNames`) and utility's.
     public static var all: [String] { AttackRegistry.metricNames + utility }

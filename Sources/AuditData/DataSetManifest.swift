@@ -11,6 +11,10 @@ public struct DataSetManifest: Codable, Equatable, Sendable {
     public static let currentVersion = 1
     /// The task of pair data sets.
     public static let imageTextMatching = "image-text-matching"
+    /// The task of labelled data sets: feature rows, each with one of C classes.
+    public static let classification = "classification"
+    /// The tasks this code reads.
+    public static let tasks = [imageTextMatching, classification]
     /// The manifest's file name inside a data-set directory.
     public static let fileName = "manifest.json"
 
@@ -71,23 +75,28 @@ public struct DataSetManifest: Codable, Equatable, Sendable {
         }
     }
 
-    /// The arrays of a pair data set, by role.
+    /// The arrays of a data set, by role.
     public struct Arrays: Codable, Equatable, Sendable {
         /// Image-side rows: any dtype, shape `[n, ...]`; features are raw values / `pixel_scale`.
         public var images: ArrayEntry
-        /// Text-side rows: float dtype, shape `[n, d]`.
-        public var texts: ArrayEntry
-        /// Paraphrased text rows (optional): same shape as `texts`.
+        /// Text-side rows: float dtype, shape `[n, d]`. Required for image–text matching; optional
+        /// second feature rows for classification.
+        public var texts: ArrayEntry?
+        /// Paraphrased text rows (optional, image–text matching only): same shape as `texts`.
         public var paraphrases: ArrayEntry?
         /// Group id per row: integer dtype, shape `[n]`.
         public var groups: ArrayEntry
+        /// Class index per row (classification only): integer dtype, shape `[n]`, values in `0..<C`.
+        public var labels: ArrayEntry?
 
         /// The arrays by role.
-        public init(images: ArrayEntry, texts: ArrayEntry, paraphrases: ArrayEntry?, groups: ArrayEntry) {
+        public init(images: ArrayEntry, texts: ArrayEntry?, paraphrases: ArrayEntry? = nil, groups: ArrayEntry,
+                    labels: ArrayEntry? = nil) {
             self.images = images
             self.texts = texts
             self.paraphrases = paraphrases
             self.groups = groups
+            self.labels = labels
         }
     }
 
@@ -97,8 +106,10 @@ public struct DataSetManifest: Codable, Equatable, Sendable {
     public var version: Int
     /// A short name for the data set.
     public var name: String
-    /// The task; `"image-text-matching"` for pair data.
+    /// The task: `"image-text-matching"` for pair data, `"classification"` for labelled data.
     public var task: String
+    /// The class names in label order (classification only; at least 2, unique).
+    public var classes: [String]?
     /// Free text: where the data came from and how this directory was made.
     public var description: String?
     /// Every data file in the directory (not the manifest itself): name → digest and size.
@@ -123,14 +134,14 @@ public struct DataSetManifest: Codable, Equatable, Sendable {
     public var notice: String?
 
     private enum CodingKeys: String, CodingKey {
-        case format, version, name, task, description, files, arrays, ids, metadata, splits, provenance, notice
+        case format, version, name, task, classes, description, files, arrays, ids, metadata, splits, provenance, notice
         case pixelScale = "pixel_scale"
         case splitSeed = "split_seed"
         case splitFractions = "split_fractions"
     }
 
     /// A version-1 manifest for pair data.
-    public init(name: String, task: String = Self.imageTextMatching, description: String? = nil,
+    public init(name: String, task: String = Self.imageTextMatching, classes: [String]? = nil, description: String? = nil,
                 files: [String: FileEntry], arrays: Arrays, pixelScale: Double, ids: String,
                 metadata: String? = nil, splits: [String: [Int]], splitSeed: UInt64? = nil,
                 splitFractions: [String: Double]? = nil, provenance: String? = nil, notice: String? = nil) {
@@ -138,6 +149,7 @@ public struct DataSetManifest: Codable, Equatable, Sendable {
         self.version = Self.currentVersion
         self.name = name
         self.task = task
+        self.classes = classes
         self.description = description
         self.files = files
         self.arrays = arrays
@@ -154,9 +166,10 @@ public struct DataSetManifest: Codable, Equatable, Sendable {
     /// The file names the manifest refers to outside `files`, with the field that names each.
     public var referencedFiles: [(field: String, file: String)] {
         var result: [(field: String, file: String)] = [
-            ("arrays.images.file", arrays.images.file), ("arrays.texts.file", arrays.texts.file),
-            ("arrays.groups.file", arrays.groups.file), ("ids", ids),
+            ("arrays.images.file", arrays.images.file), ("arrays.groups.file", arrays.groups.file), ("ids", ids),
         ]
+        if let texts = arrays.texts { result.append(("arrays.texts.file", texts.file)) }
+        if let labels = arrays.labels { result.append(("arrays.labels.file", labels.file)) }
         if let paraphrases = arrays.paraphrases { result.append(("arrays.paraphrases.file", paraphrases.file)) }
         if let metadata { result.append(("metadata", metadata)) }
         if let provenance { result.append(("provenance", provenance)) }

@@ -1,10 +1,12 @@
 import Foundation
 import NumericCore
 
-/// An image–text pair data set loaded from a directory with a `manifest.json` (SPEC §2), fully checked.
+/// A data set loaded from a directory with a `manifest.json` (SPEC §2), fully checked: image–text
+/// pairs, or labelled feature rows for classification.
 ///
-/// Row `i` is one example: `images` row i, `texts` row i, `paraphrases` row i (if any), `groups[i]`
-/// and `ids[i]`. Loading checks every file's existence, size and SHA-256, dtypes and shapes against
+/// Row `i` is one example: `images` row i, `texts` row i (if any), `paraphrases` row i (if any),
+/// `labels[i]` (classification), `groups[i]` and `ids[i]`. A classification data set without texts
+/// has an n × 0 `texts` matrix. Loading checks every file's existence, size and SHA-256, dtypes and shapes against
 /// the manifest and against each other, finiteness, and the split rules of `SplitRules`.
 public struct PairDataSet: Sendable {
     /// The data-set directory.
@@ -19,7 +21,7 @@ public struct PairDataSet: Sendable {
     public let imageShape: [Int]
     /// Image features, n × product(imageShape), row-major: stored values / `pixel_scale`.
     public let images: Matrix
-    /// Text embeddings, n × d.
+    /// Text embeddings, n × d (n × 0 for a classification data set without texts).
     public let texts: Matrix
     /// Paraphrase embeddings (the keywords view), n × d, when the data set has them.
     public let paraphrases: Matrix?
@@ -29,6 +31,22 @@ public struct PairDataSet: Sendable {
     public let ids: [String]
     /// Named splits: name → strictly increasing row indices.
     public let splits: [String: [Int]]
+    /// The class index of each row (classification data sets only).
+    public let labels: [Int]?
+    /// The class names in column order of a model's outputs: `["no_match", "match"]` for image–text
+    /// matching, the manifest's `classes` for classification.
+    public let classes: [String]
+
+    /// The class names of image–text matching, in column order.
+    public static let matchingClasses = ["no_match", "match"]
+
+    /// The manifest's task.
+    public var task: String { manifest.task }
+    /// Whether this is a classification data set (rows with labels), not image–text pairs.
+    public var isClassification: Bool { labels != nil }
+
+    /// The true class of `row`: its label for classification, "match" (1) for a true pair.
+    public func trueClass(of row: Int) -> Int { labels?[row] ?? 1 }
 
     /// The rows of split `name`; an unknown name throws `.unknownSplit` (usage), listing the available names.
     public func indices(ofSplit name: String) throws -> [Int] {
@@ -62,18 +80,31 @@ public struct PairDataSet: Sendable {
                                          fix: "store one image per row, rows first")
         }
         let count = imageArray.shape[0]
-        let textArray = try roleArray("texts", manifest.arrays.texts, contents, url) { $0.isFloatingPoint }
-        try checkRows(textArray, role: "texts", ndim: 2, count: count, url(manifest.arrays.texts.file))
+        let classification = manifest.task == DataSetManifest.classification
+        var textArray: NPYArray?
+        if let entry = manifest.arrays.texts {
+            let array = try roleArray("texts", entry, contents, url) { $0.isFloatingPoint }
+            try checkRows(array, role: "texts", ndim: 2, count: count, url(entry.file))
+            textArray = array
+        } else if !classification {
+            throw AuditDataError.invalid(path: path, problem: "field 'arrays.texts' is missing",
+                                         fix: "image-text-matching data sets need a texts array; use task 'classification' for labelled rows")
+        }
         var paraphraseArray: NPYArray?
         if let entry = manifest.arrays.paraphrases {
+            guard !classification else {
+                throw AuditDataError.invalid(path: path, problem: "field 'arrays.paraphrases' is set but classification data sets have no paraphrases",
+                                             fix: "remove it, or use task 'image-text-matching'")
+            }
             let array = try roleArray("paraphrases", entry, contents, url) { $0.isFloatingPoint }
-            guard array.shape == textArray.shape else {
+            guard let textArray, array.shape == textArray.shape else {
                 throw AuditDataError.invalid(path: url(entry.file).path,
-                                             problem: "has shape \(array.shape) but the texts have \(textArray.shape)",
+                                             problem: "has shape \(array.shape) but the texts have \(textArray?.shape ?? [])",
                                              fix: "paraphrases need one row per text row, of the same width")
             }
             paraphraseArray = array
         }
+        let (labels, classes) = try checkLabels(manifest, classification: classification, contents, count: count, url, path: path)
         let groupArray = try roleArray("groups", manifest.arrays.groups, contents, url) { $0 == .int32 || $0 == .int64 }
         try checkRows(groupArray, role: "groups", ndim: 1, count: count, url(manifest.arrays.groups.file))
         let groups = try groupArray.int64s().map { Int($0) }
@@ -83,14 +114,56 @@ public struct PairDataSet: Sendable {
                                          fix: "use a positive finite scale, 255 for uint8 pixels")
         }
         let images = try featureMatrix(imageArray, scale: manifest.pixelScale, url(manifest.arrays.images.file))
-        let texts = try featureMatrix(textArray, scale: 1, url(manifest.arrays.texts.file))
+        let texts = try textArray.map { try featureMatrix($0, scale: 1, url(manifest.arrays.texts?.file ?? "")) }
+            ?? Matrix(rows: count, columns: 0)
         let paraphrases = try paraphraseArray.map { try featureMatrix($0, scale: 1, url(manifest.arrays.paraphrases?.file ?? "")) }
         let ids = try decodeIDs(contents[manifest.ids] ?? Data(), count: count, path: url(manifest.ids).path)
         try SplitRules.check(manifest.splits, groups: groups, path: path)
 
         return PairDataSet(directory: directory, manifest: manifest, digest: FileAccess.sha256Hex(manifestBytes),
                            count: count, imageShape: Array(imageArray.shape.dropFirst()), images: images,
-                           texts: texts, paraphrases: paraphrases, groups: groups, ids: ids, splits: manifest.splits)
+                           texts: texts, paraphrases: paraphrases, groups: groups, ids: ids, splits: manifest.splits,
+                           labels: labels, classes: classes)
+    }
+
+    /// A classification data set's labels and class names (nil and the matching classes otherwise),
+    /// checked: at least two unique, non-empty class names and every label in `0..<C`.
+    private static func checkLabels(_ manifest: DataSetManifest, classification: Bool, _ contents: [String: Data], count: Int,
+                                    _ url: (String) -> URL, path: String) throws -> ([Int]?, [String]) {
+        guard classification else {
+            if manifest.arrays.labels != nil || manifest.classes != nil {
+                throw AuditDataError.invalid(path: path, problem: "'arrays.labels' or 'classes' is set but the task is '\(manifest.task)'",
+                                             fix: "set task to 'classification' for labelled rows, or remove them")
+            }
+            return (nil, matchingClasses)
+        }
+        guard let entry = manifest.arrays.labels else {
+            throw AuditDataError.invalid(path: path, problem: "field 'arrays.labels' is missing",
+                                         fix: "classification data sets need a labels array: one class index per row")
+        }
+        guard let classes = manifest.classes else {
+            throw AuditDataError.invalid(path: path, problem: "field 'classes' is missing",
+                                         fix: "list the class names in label order, e.g. [\"cat\", \"dog\"]")
+        }
+        guard classes.count >= 2 else {
+            throw AuditDataError.invalid(path: path, problem: "field 'classes' names \(classes.count) class(es)",
+                                         fix: "a classifier needs at least 2 classes")
+        }
+        var seen = Set<String>()
+        for (index, name) in classes.enumerated() {
+            guard !name.isEmpty, seen.insert(name).inserted else {
+                throw AuditDataError.invalid(path: path, problem: "field 'classes[\(index)]' is \(name.isEmpty ? "empty" : "'\(name)' again")",
+                                             fix: "give every class a unique, non-empty name")
+            }
+        }
+        let array = try roleArray("labels", entry, contents, url) { $0 == .int32 || $0 == .int64 }
+        try checkRows(array, role: "labels", ndim: 1, count: count, url(entry.file))
+        let labels = try array.int64s()
+        if let bad = labels.firstIndex(where: { $0 < 0 || $0 >= Int64(classes.count) }) {
+            throw AuditDataError.invalid(path: url(entry.file).path, problem: "row \(bad) has label \(labels[bad]), outside 0..<\(classes.count)",
+                                         fix: "labels index the manifest's \(classes.count) classes, from 0")
+        }
+        return (labels.map { Int($0) }, classes)
     }
 
     private static func checkHeader(_ manifest: DataSetManifest, path: String) throws {
@@ -102,9 +175,9 @@ public struct PairDataSet: Sendable {
             throw AuditDataError.invalid(path: path, problem: "manifest version \(manifest.version) is not supported (this miaudit reads version \(DataSetManifest.currentVersion))",
                                          fix: "use a matching miaudit or rebuild the data set")
         }
-        guard manifest.task == DataSetManifest.imageTextMatching else {
-            throw AuditDataError.invalid(path: path, problem: "field 'task' is '\(manifest.task)' but pair data sets are '\(DataSetManifest.imageTextMatching)'",
-                                         fix: "load this data set with the loader for its task")
+        guard DataSetManifest.tasks.contains(manifest.task) else {
+            throw AuditDataError.invalid(path: path, problem: "field 'task' is '\(manifest.task)'",
+                                         fix: "use one of " + DataSetManifest.tasks.map { "'\($0)'" }.joined(separator: ", "))
         }
     }
 

@@ -96,10 +96,28 @@ public enum MatchingEvaluator {
 
 extension MatchingEvaluator {
     /// ITM accuracy alone (true pairs and the fixed mismatched pairs of `evaluate`), without the
-    /// retrieval work; chance is 0.5. Used to detect a model whose training collapsed.
+    /// retrieval work; chance is 0.5. Used to detect a model whose training collapsed. On
+    /// classification data, the classification accuracy.
     public static func itmAccuracy(model: FusionModel, data: MatchingData, rows: [Int]) -> Double {
+        if data.isClassification { return classificationAccuracy(model: model, data: data, rows: rows) }
         let (matched, falseMatches) = matchCounts(model: model, data: data, rows: rows)
         return Double(matched + rows.count - falseMatches) / Double(2 * rows.count)
+    }
+
+    /// The share of `rows` whose most probable class is their label (classification data).
+    public static func classificationAccuracy(model: FusionModel, data: MatchingData, rows: [Int]) -> Double {
+        precondition(!rows.isEmpty, "evaluation needs at least one row")
+        let p = probabilities(model: model, data: data, imageRows: rows, textRows: rows)
+        let correct = zip(rows, p).filter { row, p in p.indices.max { p[$0] < p[$1] } == data.trueClass(of: row) }.count
+        return Double(correct) / Double(rows.count)
+    }
+
+    /// The accuracy of always answering the most frequent label of `rows`: what a collapsed
+    /// classifier reaches.
+    public static func majorityShare(data: MatchingData, rows: [Int]) -> Double {
+        var counts = [Int](repeating: 0, count: data.classCount)
+        for row in rows { counts[data.trueClass(of: row)] += 1 }
+        return Double(counts.max() ?? 0) / Double(max(rows.count, 1))
     }
 
     /// The fixed mismatched partner of each row that every ITM figure uses (seed `evaluationSeed`),

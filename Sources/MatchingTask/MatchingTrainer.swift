@@ -10,8 +10,9 @@ public struct EpochReport: Sendable {
     public let seconds: Double
 }
 
-/// Trains image–text matching models (SPEC §2): true pairs labelled "match" (1) plus, each epoch,
-/// freshly drawn mismatched pairs labelled "no match" (0), shuffled, softmax cross-entropy, AdamW.
+/// Trains native models (SPEC §2): for image–text matching, true pairs labelled "match" (1) plus,
+/// each epoch, freshly drawn mismatched pairs labelled "no match" (0); for classification, each row
+/// with its label. Shuffled, softmax cross-entropy, AdamW.
 ///
 /// Random streams derive from `seed`: `"init"` for the weights, `"epoch-e"` for epoch e's negatives
 /// and shuffle. With the same seed and BLAS thread count the weights are bit-identical.
@@ -28,7 +29,8 @@ public struct MatchingTrainer: Sendable {
     /// A fresh model for `data`, its image mean taken over `rows`.
     public func initialModel(data: MatchingData, rows: [Int]) -> FusionModel {
         var generator = RandomSource(seed: seed).derived("init")
-        let architecture = recipe.architecture(imageFeatures: data.images.columns, textFeatures: data.texts.columns)
+        let architecture = recipe.architecture(imageFeatures: data.images.columns, textFeatures: data.texts.columns,
+                                               classes: data.classCount)
         return FusionModel(architecture: architecture, imageMean: data.imageMean(over: rows), generator: &generator)
     }
 
@@ -66,8 +68,10 @@ public struct MatchingTrainer: Sendable {
     }
 
     /// The epoch's training examples: each true pair, then its mismatched pairs, before shuffling.
+    /// For classification, each row with its label and no mismatched pairs.
     func epochSamples(data: MatchingData, rows: [Int], generator: inout RandomSource) -> [PairSample] {
-        var samples = rows.map { PairSample(image: $0, text: $0, label: 1) }
+        var samples = rows.map { PairSample(image: $0, text: $0, label: data.trueClass(of: $0)) }
+        if data.isClassification { return samples }
         for _ in 0..<recipe.negativesPerPositive {
             let partners = data.mismatchedPartners(for: rows, generator: &generator)
             for (row, partner) in zip(rows, partners) { samples.append(PairSample(image: row, text: partner, label: 0)) }

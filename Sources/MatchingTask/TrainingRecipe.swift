@@ -1,7 +1,7 @@
 import NeuralNet
 
-/// How an image–text matching model is trained (SPEC §2): the same recipe gives the original,
-/// gold and shadow models.
+/// How a native model is trained (SPEC §2): the same recipe gives the original, gold and shadow
+/// models. Mismatched pairs (`negativesPerPositive`) apply to image–text matching only.
 public struct TrainingRecipe: Codable, Equatable, Sendable {
     /// Passes over the training pairs.
     public var epochs: Int = 25
@@ -27,10 +27,12 @@ public struct TrainingRecipe: Codable, Equatable, Sendable {
 
     public init() {}
 
-    /// The model architecture this recipe gives for inputs of the given widths.
-    public func architecture(imageFeatures: Int, textFeatures: Int) -> FusionArchitecture {
+    /// The model architecture this recipe gives for inputs of the given widths and class count
+    /// (no text encoder when there are no text features: the MLP classifier).
+    public func architecture(imageFeatures: Int, textFeatures: Int, classes: Int = 2) -> FusionArchitecture {
         FusionArchitecture(imageFeatures: imageFeatures, textFeatures: textFeatures, imageHidden: imageHidden,
-                           textHidden: textHidden, fusionHidden: fusionHidden, classes: 2, activation: activation)
+                           textHidden: textFeatures > 0 ? textHidden : [], fusionHidden: fusionHidden, classes: classes,
+                           activation: activation)
     }
 
     /// A description of what is wrong with the recipe, or nil.

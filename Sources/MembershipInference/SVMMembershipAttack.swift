@@ -35,17 +35,17 @@ public struct SVMMembershipAttack: MembershipAttack {
         guard let sample = table.calibration, let original = table.original else {
             throw AttackError(description: "the SVM attack needs the original model's outputs; this is a bug in the pipeline", status: .software)
         }
-        let fitFeatures = sample.fit.map { MembershipSignals.attackFeatures($0, trueClass: sample.trueClass) }
+        let fitFeatures = zip(sample.fit, sample.fitClasses).map { MembershipSignals.attackFeatures($0, trueClass: $1) }
         let standardizer = try FeatureStandardizer(fitting: fitFeatures, input: "SVM attack features")
         let svm = try SupportVectorMachine(features: fitFeatures.map(standardizer.transform), labels: sample.fitMembers.map { $0 ? 1 : 0 },
                                            settings: SVMSettings(),
                                            seed: UInt32(truncatingIfNeeded: RandomSource.derivedSeed(table.seed, "svm-libsvm")))
-        let attacker = Attacker(svm: svm, standardizer: standardizer, trueClass: sample.trueClass)
-        let evaluation = attacker.existence(sample.evaluation)
+        let attacker = Attacker(svm: svm, standardizer: standardizer)
+        let evaluation = attacker.existence(sample.evaluation, classes: sample.evaluationClasses)
         let curve = try ROCCurve(scores: evaluation, labels: sample.evaluationMembers, scoresInput: "SVM attacker evaluation scores")
         let auc = curve.areaUnderCurve
         let interval = try AUCInterval.delong(curve)
-        let prior = Self.mean(Array(attacker.existence(original.probabilities).prefix(table.memberCount)))
+        let prior = Self.mean(Array(attacker.existence(original.probabilities, classes: original.trueClasses).prefix(table.memberCount)))
         return Fitted(attacker: attacker, table: table, prior: prior, attackerAUC: auc,
                       attackerAUCInterval: interval.map { [$0.lower, $0.upper] } ?? [],
                       hasPower: (interval?.lower ?? auc) > Self.powerThreshold,
@@ -58,11 +58,10 @@ public struct SVMMembershipAttack: MembershipAttack {
     struct Attacker: Sendable {
         let svm: SupportVectorMachine
         let standardizer: FeatureStandardizer
-        let trueClass: Int
 
-        /// P(member) of each output distribution.
-        func existence(_ rows: [[Double]]) -> [Double] {
-            svm.probabilityOfPositive(rows.map { standardizer.transform(MembershipSignals.attackFeatures($0, trueClass: trueClass)) })
+        /// P(member) of each output distribution, given each row's true class.
+        func existence(_ rows: [[Double]], classes: [Int]) -> [Double] {
+            svm.probabilityOfPositive(zip(rows, classes).map { standardizer.transform(MembershipSignals.attackFeatures($0, trueClass: $1)) })
         }
     }
 
@@ -77,7 +76,8 @@ public struct SVMMembershipAttack: MembershipAttack {
         let fitNonMembers: Int
 
         func score(_ model: ScoredModel) throws -> AttackScoring? {
-            let existence = attacker.existence(table.signals(of: model).probabilities)
+            let signals = table.signals(of: model)
+            let existence = attacker.existence(signals.probabilities, classes: signals.trueClasses)
             let members = table.memberCount
             let post = SVMMembershipAttack.mean(Array(existence.prefix(members)))
             let holdout = SVMMembershipAttack.mean(Array(existence.dropFirst(members)))

@@ -15,6 +15,8 @@ public struct ModelSignals: Sendable, Equatable {
     public let lira: [Double]
     /// p_y, the probability of each pool example's true class.
     public let trueClassProbability: [Double]
+    /// y, each pool example's true class (its label; "match" for a true pair).
+    public let trueClasses: [Int]
     /// p_y on the population rows (rows no model under study trained on), when collected.
     public let population: [Double]?
     /// Truth ratios R of the pool's examples (SPEC §4), in pool order, when collected.
@@ -37,6 +39,7 @@ public struct ModelSignals: Sendable, Equatable {
         self.probabilities = probabilities
         lira = try Self.scores(probabilities, trueClasses, model: name, rows: "pool example")
         trueClassProbability = zip(probabilities, trueClasses).map { $0[$1] }
+        self.trueClasses = trueClasses
         if let population {
             let classes = populationTrueClasses ?? [Int](repeating: 1, count: population.count)
             guard classes.count == population.count else {
@@ -92,15 +95,26 @@ public struct CalibrationSample: Sendable, Equatable {
     public let fitMembers: [Bool]
     public let evaluation: [[Double]]
     public let evaluationMembers: [Bool]
-    /// The true class of every sample row (the same for all rows of pair data: "match").
-    public let trueClass: Int
+    /// The true class of each fitting and each evaluation row ("match" for every row of pair data).
+    public let fitClasses: [Int]
+    public let evaluationClasses: [Int]
 
+    /// A sample whose rows all have true class `trueClass` (pair data: "match").
     public init(fit: [[Double]], fitMembers: [Bool], evaluation: [[Double]], evaluationMembers: [Bool], trueClass: Int = 1) {
+        self.init(fit: fit, fitMembers: fitMembers, fitClasses: [Int](repeating: trueClass, count: fit.count),
+                  evaluation: evaluation, evaluationMembers: evaluationMembers,
+                  evaluationClasses: [Int](repeating: trueClass, count: evaluation.count))
+    }
+
+    /// A sample with each row's true class (classification data).
+    public init(fit: [[Double]], fitMembers: [Bool], fitClasses: [Int], evaluation: [[Double]], evaluationMembers: [Bool],
+                evaluationClasses: [Int]) {
         self.fit = fit
         self.fitMembers = fitMembers
+        self.fitClasses = fitClasses
         self.evaluation = evaluation
         self.evaluationMembers = evaluationMembers
-        self.trueClass = trueClass
+        self.evaluationClasses = evaluationClasses
     }
 
     /// The sample's rows: the members are the first |validation| rows of a shuffled D_r, the

@@ -90,5 +90,9 @@ extension PairQuery {
             throw AdapterError(adapter: adapter, problem: "a query names row \(max(bad.image, bad.text)) but \(dataSet.manifestPath) has \(dataSet.count) rows",
                                fix: "query rows of this data set", exitStatus: .usage)
         }
+        if dataSet.isClassification, let bad = queries.first(where: { $0.image != $0.text || $0.view != .caption }) {
+            throw AdapterError(adapter: adapter, problem: "a query pairs row \(bad.image) with text row \(bad.text) (\(bad.view.rawValue)) but \(dataSet.manifestPath) is a classification data set, whose examples are single rows",
+                               fix: "query the rows themselves", exitStatus: .usage)
+        }
     }
 }

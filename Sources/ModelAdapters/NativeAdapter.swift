@@ -25,22 +25,50 @@ public final class NativeAdapter: ModelAdapter {
         allowOtherData = settings.allowOtherData
         identity = AdapterIdentity(kind: "native", modelID: url.lastPathComponent,
                                    digest: "sha256:" + sha256Hex(bytes),
-                                   classes: matchingClasses)
+                                   classes: Self.classNames(model.architecture, metadata: metadata))
+    }
+
+    /// The metadata key of a classifier's class names (a JSON array), written by miaudit's trainers.
+    public static let classesKey = "miaudit.classes"
+
+    /// The metadata that records a classification data set's class names in a model file; empty
+    /// for image–text matching (whose files stay as they were).
+    public static func classMetadata(for dataSet: PairDataSet) -> [String: String] {
+        guard dataSet.isClassification,
+              let json = try? JSONEncoder().encode(dataSet.classes) else { return [:] }
+        return [classesKey: String(decoding: json, as: UTF8.self)]
+    }
+
+    /// The class names of a model: stored ones, else "no_match"/"match" for an image–text model,
+    /// else "0", "1", ….
+    public static func classNames(_ architecture: FusionArchitecture, metadata: [String: String] = [:]) -> [String] {
+        if let json = metadata[classesKey], let names = try? JSONDecoder().decode([String].self, from: Data(json.utf8)),
+           names.count == architecture.classes {
+            return names
+        }
+        if architecture.hasText && architecture.classes == 2 { return matchingClasses }
+        return (0..<architecture.classes).map(String.init)
     }
 
     /// An adapter over a model already in memory (shadow models, for instance).
-    public init(model: FusionModel, modelID: String, digest: String, batchSize: Int = 512) {
+    public init(model: FusionModel, modelID: String, digest: String, classes: [String]? = nil, batchSize: Int = 512) {
         self.model = model
         self.batchSize = batchSize
         provenance = nil
         allowOtherData = true
-        identity = AdapterIdentity(kind: "native", modelID: modelID, digest: digest, classes: matchingClasses)
+        identity = AdapterIdentity(kind: "native", modelID: modelID, digest: digest,
+                                   classes: classes ?? Self.classNames(model.architecture))
     }
 
     public func probabilities(for queries: [PairQuery], in dataSet: PairDataSet) throws -> [[Double]] {
         if let problem = model.architecture.inputMismatch(imageFeatures: dataSet.images.columns,
                                                           textFeatures: dataSet.texts.columns, source: dataSet.manifestPath) {
             throw AdapterError(adapter: "native \(identity.modelID)", problem: problem, fix: "use a model trained on this data set")
+        }
+        if model.architecture.classes != dataSet.classes.count {
+            throw AdapterError(adapter: "native \(identity.modelID)",
+                               problem: "the model has \(model.architecture.classes) output classes but \(dataSet.manifestPath) (task \(dataSet.task)) has \(dataSet.classes.count)",
+                               fix: "use a model trained on this data set")
         }
         if !allowOtherData, let provenance,
            let (problem, fix) = provenance.dataSetMismatch(name: dataSet.manifest.name, digest: dataSet.digest, place: dataSet.manifestPath) {

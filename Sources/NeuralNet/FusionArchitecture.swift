@@ -5,6 +5,9 @@ import Foundation
 /// Encoders are MLPs with the activation after every linear layer: f_I maps `imageFeatures` through
 /// `imageHidden`, f_T maps `textFeatures` through `textHidden`, f_F maps [h_I; h_T] through
 /// `fusionHidden`, and a linear head maps [h_I; h_T; h_F] to `classes` logits.
+///
+/// A model without a text side (`textFeatures == 0`, `textHidden == []`) is the native MLP
+/// classifier of classification data sets: f_I, then f_F on h_I, then the head on [h_I; h_F].
 public struct FusionArchitecture: Codable, Equatable, Sendable {
     public var imageFeatures: Int
     public var textFeatures: Int
@@ -40,11 +43,16 @@ public struct FusionArchitecture: Codable, Equatable, Sendable {
     /// Width of the head's input [h_I; h_T; h_F].
     public var headInputSize: Int { imageRepresentationSize + textRepresentationSize + fusionRepresentationSize }
 
+    /// Whether the model has a text side (image–text matching, or classification of two feature rows).
+    public var hasText: Bool { textFeatures > 0 }
+
     /// A description of what is wrong with these sizes, or nil when they are usable.
     public var problem: String? {
-        let all = [imageFeatures, textFeatures, classes] + imageHidden + textHidden + fusionHidden
+        let all = [imageFeatures, classes] + (hasText ? [textFeatures] : []) + imageHidden + textHidden + fusionHidden
         if let bad = all.first(where: { $0 <= 0 || $0 > 1 << 20 }) { return "layer size \(bad) is outside 1...1048576" }
-        if imageHidden.isEmpty || textHidden.isEmpty || fusionHidden.isEmpty {
+        if textFeatures < 0 { return "text features must be ≥ 0, got \(textFeatures)" }
+        if !hasText && !textHidden.isEmpty { return "a model without text features has no text encoder, but text_hidden is \(textHidden)" }
+        if imageHidden.isEmpty || (hasText && textHidden.isEmpty) || fusionHidden.isEmpty {
             return "every encoder needs at least one hidden layer"
         }
         if classes < 2 { return "a classifier needs at least 2 classes, got \(classes)" }
@@ -66,7 +74,7 @@ public struct FusionArchitecture: Codable, Equatable, Sendable {
     /// every layer except the first of each encoder, whose input gradient is not needed (1×).
     public var trainingFlopsPerExample: Int {
         let shapes = linearShapes
-        let firstLayers: Set<Int> = [0, imageHidden.count]
+        let firstLayers: Set<Int> = hasText ? [0, imageHidden.count] : [0]
         var total = 0
         for (index, shape) in shapes.enumerated() {
             let forward = 2 * shape.input * shape.output

@@ -71,6 +71,10 @@ public struct Matrix: Equatable, Sendable {
     public func gatherRows(_ indices: [Int]) -> Matrix {
         var result = Matrix(rows: indices.count, columns: columns, uninitialized: ())
         let width = columns
+        guard result.count > 0 else {
+            precondition(indices.allSatisfy { $0 >= 0 && $0 < rows }, "a row index is out of range 0..<\(rows)")
+            return result
+        }
         storage.withUnsafeBufferPointer { source in
             result.storage.withUnsafeMutableBufferPointer { target in
                 for (k, index) in indices.enumerated() {
@@ -90,9 +94,10 @@ public struct Matrix: Equatable, Sendable {
         precondition(parts.allSatisfy { $0.rows == rows }, "concatenateColumns needs equal row counts")
         let width = parts.reduce(0) { $0 + $1.columns }
         var result = Matrix(rows: rows, columns: width, uninitialized: ())
+        guard result.count > 0 else { return result }
         result.storage.withUnsafeMutableBufferPointer { target in
             var offset = 0
-            for part in parts {
+            for part in parts where part.columns > 0 {
                 part.storage.withUnsafeBufferPointer { source in
                     for r in 0..<rows {
                         (target.baseAddress! + r * width + offset)
@@ -110,6 +115,7 @@ public struct Matrix: Equatable, Sendable {
         precondition(start >= 0 && width >= 0 && start + width <= columns,
                      "column slice \(start)..<\(start + width) out of range 0..<\(columns)")
         var result = Matrix(rows: rows, columns: width, uninitialized: ())
+        guard result.count > 0 else { return result }
         let stride = columns
         storage.withUnsafeBufferPointer { source in
             result.storage.withUnsafeMutableBufferPointer { target in

@@ -167,10 +167,18 @@ public final class ModelBank: @unchecked Sendable {
         return (model, record)
     }
 
+    /// The validation accuracy at or below which a model has collapsed: the setting (ITM, chance
+    /// 0.5), or on classification data the share of the validation split's most frequent label,
+    /// which a model answering one class for everything reaches.
+    var collapseAccuracy: Double {
+        data.isClassification ? MatchingEvaluator.majorityShare(data: data, rows: validation) : settings.collapseAccuracy
+    }
+
     /// Trains a job, retraining with the next attempt's seeds while the model is collapsed.
     func train(_ job: ModelJob, key: ModelKey) throws -> TrainedModel {
         let start = ContinuousClock.now
         var accuracies: [Double] = []
+        let collapseAccuracy = self.collapseAccuracy
         for attempt in 0..<settings.maximumAttempts {
             let seeds = job.seeds(attempt: attempt)
             let trainer = MatchingTrainer(recipe: recipe, seed: seeds.train)
@@ -181,11 +189,11 @@ public final class ModelBank: @unchecked Sendable {
                 // The method trains its own model (retrain): check that one for collapse.
                 model = try method.unlearn(trainer.initialModel(data: data, rows: job.trainRows), request: request) { _ in }
                 accuracies.append(MatchingEvaluator.itmAccuracy(model: model, data: data, rows: validation))
-                if accuracies.last! <= settings.collapseAccuracy { continue }
+                if accuracies.last! <= collapseAccuracy { continue }
             } else {
                 model = trainer.train(data: data, rows: job.trainRows)
                 accuracies.append(MatchingEvaluator.itmAccuracy(model: model, data: data, rows: validation))
-                if accuracies.last! <= settings.collapseAccuracy { continue }
+                if accuracies.last! <= collapseAccuracy { continue }
                 if let method = job.method { model = try method.unlearn(model, request: request) { _ in } }
             }
             let elapsed = ContinuousClock.now - start
@@ -196,7 +204,7 @@ public final class ModelBank: @unchecked Sendable {
             return TrainedModel(job: job, model: model, record: record)
         }
         let shown = accuracies.map { String(format: "%.3f", $0) }.joined(separator: ", ")
-        throw ReferenceModelError("\(job.kind.rawValue) model \(job.index) collapsed in all \(settings.maximumAttempts) attempts (validation ITM accuracy \(shown), collapse at ≤ \(settings.collapseAccuracy)); check the recipe and the data's scaling, or raise the attempt limit")
+        throw ReferenceModelError("\(job.kind.rawValue) model \(job.index) collapsed in all \(settings.maximumAttempts) attempts (validation accuracy \(shown), collapse at ≤ \(String(format: "%.3f", collapseAccuracy))); check the recipe and the data's scaling, or raise the attempt limit")
     }
 }
 

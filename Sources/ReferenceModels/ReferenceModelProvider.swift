@@ -34,7 +34,7 @@ extension ModelBank: ReferenceModelProvider {
         try models(for: jobs, progress: progress).map { trained in
             ReferenceModel(job: trained.job, record: trained.record,
                            adapter: NativeAdapter(model: trained.model, modelID: "\(trained.job.kind.rawValue)-\(trained.job.index)",
-                                                  digest: "sha256:" + trained.record.key))
+                                                  digest: "sha256:" + trained.record.key, classes: dataSet.classes))
         }
     }
 }

@@ -17,6 +17,10 @@ extension MultiDeleteUnlearning {
     public func run(_ model: FusionModel, request: UnlearningRequest,
                     progress: @Sendable (String) -> Void = { _ in }) throws -> (model: FusionModel, report: MultiDeleteReport) {
         let start = ContinuousClock.now
+        guard !request.data.isClassification else {
+            throw UnlearningError(method: name, problem: "MultiDelete's losses (modality decoupling, multimodal and unimodal knowledge retention) need image–text pairs, but the data are labelled rows for classification",
+                                  fix: "use retrain, finetune, neggrad or dtd on classification data")
+        }
         try request.check(method: name, needsForget: true, needsMismatchedRetain: true)
         let c = configuration
         let base = RandomSource(seed: request.seed)

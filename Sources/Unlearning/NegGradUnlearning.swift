@@ -77,7 +77,7 @@ public struct NegGradUnlearning: UnlearningMethod {
             var forgetLoss = 0.0, retainLoss = 0.0, steps = 0
             for offset in stride(from: 0, to: forget.count, by: batchSize) {
                 let forgetPairs = forget[offset..<min(offset + batchSize, forget.count)].map {
-                    LabelledPair(image: $0, text: $0, label: 1)
+                    LabelledPair(image: $0, text: $0, label: request.data.trueClass(of: $0))
                 }
                 let retain = retainWeight > 0 ? nextRetainPairs() : []
                 let (losses, gradients) = PairTraining.gradient(model: unlearned, data: request.data,

@@ -13,10 +13,11 @@ struct LabelledPair: Sendable, Equatable {
 enum PairTraining {
     /// The training pairs of `rows` as `MatchingTrainer` draws them: each true pair (match), then
     /// `negativesPerPositive` mismatched partners per row from `rows` (no match), then shuffled.
+    /// For classification data, each row with its label and no mismatched pairs.
     static func trainingPairs(data: MatchingData, rows: [Int], negativesPerPositive: Int,
                               generator: inout RandomSource) -> [LabelledPair] {
-        var pairs = rows.map { LabelledPair(image: $0, text: $0, label: 1) }
-        for _ in 0..<negativesPerPositive {
+        var pairs = rows.map { LabelledPair(image: $0, text: $0, label: data.trueClass(of: $0)) }
+        for _ in 0..<(data.isClassification ? 0 : negativesPerPositive) {
             let partners = data.mismatchedPartners(for: rows, generator: &generator)
             pairs += zip(rows, partners).map { LabelledPair(image: $0, text: $1, label: 0) }
         }

@@ -17,7 +17,7 @@ extension UnlearningRequest {
         if retain.isEmpty {
             throw UnlearningError(method: method, problem: "the retain set is empty", fix: "give retain rows to keep")
         }
-        if needsMismatchedRetain, Set(retain.map { data.groups[$0] }).count < 2 {
+        if needsMismatchedRetain, !data.isClassification, Set(retain.map { data.groups[$0] }).count < 2 {
             throw UnlearningError(method: method, problem: "the retain rows span fewer than two groups, so no mismatched pair can be drawn",
                                   fix: "give retain rows from at least two groups")
         }

@@ -202,7 +202,7 @@ struct AttackRunCommand: ParsableCommand {
                 let u = run.utility
                 print(String(format: "utility: test ITM %.3f (original %.3f, change %+.3f); forget match %.3f vs holdout %.3f (mismatched pairs %.3f)",
                              u.audited.testITMAccuracy, u.original?.testITMAccuracy ?? .nan, u.testITMAccuracyChange ?? .nan,
-                             u.audited.forgetMatchAccuracy, u.audited.holdoutMatchAccuracy, u.audited.forgetMismatchedMatchRate))
+                             u.audited.forgetMatchAccuracy, u.audited.holdoutMatchAccuracy, u.audited.forgetMismatchedMatchRate ?? .nan))
                 print(String(format: "%.1f s", run.seconds))
             }
         }

@@ -33,7 +33,7 @@ struct DataOptions: ParsableArguments {
 
     func load() throws -> (PairDataSet, MatchingData) {
         let dataSet = try PairDataSet.load(directory: URL(fileURLWithPath: data))
-        return (dataSet, MatchingData(images: dataSet.images, texts: dataSet.texts, groups: dataSet.groups))
+        return (dataSet, MatchingData(dataSet))
     }
 }
 

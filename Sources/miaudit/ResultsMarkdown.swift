@@ -55,7 +55,7 @@ struct ResultsMarkdown {
         lines.append("")
         lines.append(String(format: "The original model: test ITM %.3f; forget match %.3f, holdout match %.3f, random forget pairs %.3f.",
                             original.testITMAccuracy, original.forgetMatchAccuracy, original.holdoutMatchAccuracy,
-                            original.forgetMismatchedMatchRate))
+                            original.forgetMismatchedMatchRate ?? .nan))
         lines.append("")
         lines += tables(trials, retrainMean: retrainMean)
         lines += conclusion()
@@ -102,7 +102,7 @@ struct ResultsMarkdown {
             let t = runs(of: method)
             let u = t.map(\.utility)
             let forget = u.map(\.forgetMatchAccuracy).reduce(0, +) / Double(u.count)
-            let random = u.map(\.forgetMismatchedMatchRate).reduce(0, +) / Double(u.count)
+            let random = u.map { $0.forgetMismatchedMatchRate ?? .nan }.reduce(0, +) / Double(u.count)
             let holdout = u.map(\.holdoutMatchAccuracy).reduce(0, +) / Double(u.count)
             let failing = Set(t.flatMap { $0.gate.results.filter { $0.outcome != .pass }.map(\.rule.metric) }).sorted()
             var sentence = "- `\(method)`: " + String(format: "D_f match %.2f against %.2f on never-seen holdout pairs", forget, holdout)
@@ -134,7 +134,7 @@ struct ResultsMarkdown {
             let ratio = retrainMean.map { String(format: "%.3f", t.map(\.seconds).reduce(0, +) / Double(t.count) / $0) } ?? "–"
             lines.append("| `\(method)` | \(spread(t.map(\.seconds), 2)) | \(ratio) | \(spread(u.map(\.testITMAccuracy))) | "
                          + "\(recall(\.imageToText)) | \(recall(\.textToImage)) | \(spread(u.map(\.forgetMatchAccuracy))) | "
-                         + "\(spread(u.map(\.forgetMismatchedMatchRate))) | \(spread(u.map(\.holdoutMatchAccuracy))) | "
+                         + "\(spread(u.map { $0.forgetMismatchedMatchRate ?? .nan })) | \(spread(u.map(\.holdoutMatchAccuracy))) | "
                          + "\(spread(u.map(\.retainMatchAccuracy))) |")
         }
         lines.append("")

@@ -2,6 +2,7 @@ import ArgumentParser
 import AuditData
 import Foundation
 import MatchingTask
+import ModelAdapters
 import NeuralNet
 import NumericCore
 
@@ -72,7 +73,7 @@ struct TrainCommand: ParsableCommand {
             let provenance = TrainingProvenance(dataSet: dataSet.manifest.name, dataSetDigest: dataSet.digest,
                                                 split: split, excluded: exclude, rows: rows.count, recipe: recipe,
                                                 seed: seed, threads: threads, tool: ToolInfo.version)
-            try model.save(to: URL(fileURLWithPath: out), metadata: [TrainingProvenance.key: provenance.json()])
+            try model.save(to: URL(fileURLWithPath: out), metadata: [TrainingProvenance.key: provenance.json()].merging(NativeAdapter.classMetadata(for: dataSet)) { a, _ in a })
             print(String(format: "trained %d epochs on %d pairs (%d parameters) in %.1f s with %d BLAS thread(s); wrote %@",
                          recipe.epochs, rows.count, model.parameterCount, elapsed, threads, out))
             guard !noEvaluate else { return }

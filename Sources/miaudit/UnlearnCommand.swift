@@ -124,7 +124,7 @@ struct UnlearnCommand: ParsableCommand {
             let splits = (test: dataSet.splits["test"] != nil ? try dataSet.indices(ofSplit: "test") : [],
                           holdout: dataSet.splits["holdout"] != nil ? try dataSet.indices(ofSplit: "holdout") : [])
             func utility(_ m: FusionModel, _ id: String) throws -> ModelUtility {
-                try ModelUtility.measure(NativeAdapter(model: m, modelID: id, digest: ""), dataSet: dataSet, test: splits.test,
+                try ModelUtility.measure(NativeAdapter(model: m, modelID: id, digest: "", classes: dataSet.classes), dataSet: dataSet, test: splits.test,
                                          forget: forgetRows, retain: retainRows, holdout: splits.holdout)
             }
             let comparison = UtilityComparison(audited: try utility(unlearned.model, "unlearned"), original: try utility(original, "original"))
@@ -144,7 +144,7 @@ struct UnlearnCommand: ParsableCommand {
                              method.name, forgetRows.count, record.seconds, threads, out))
                 let a = comparison.audited, o = comparison.original!
                 print(String(format: "forget match %.3f → %.3f (random pairs %.3f, holdout %.3f); test ITM %.3f → %.3f; retain match %.3f → %.3f",
-                             o.forgetMatchAccuracy, a.forgetMatchAccuracy, a.forgetMismatchedMatchRate, a.holdoutMatchAccuracy,
+                             o.forgetMatchAccuracy, a.forgetMatchAccuracy, a.forgetMismatchedMatchRate ?? .nan, a.holdoutMatchAccuracy,
                              o.testITMAccuracy, a.testITMAccuracy, o.retainMatchAccuracy, a.retainMatchAccuracy))
             }
         }

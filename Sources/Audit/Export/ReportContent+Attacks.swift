@@ -12,7 +12,11 @@ extension ReportContent {
         for attack in AttackRegistry.all {
             blocks.append(.heading(attack.title))
             if let result = report.attacks[attack.name] {
-                blocks += attackBlocks(result, attack: attack)
+                var part = attackBlocks(result, attack: attack)
+                if attack.name == "forget_quality", let truth = report.signals.truthRatio {
+                    part.insert(.paragraph(truthRatioSentence(truth)), at: min(1, part.count))
+                }
+                blocks += part
             } else {
                 blocks.append(notRun(attack.title))
             }
@@ -21,6 +25,24 @@ extension ReportContent {
             blocks += [.heading(result.title)] + attackBlocks(result, attack: nil)
         }
         return ExportSection(id: "attacks", title: "Attacks", blocks: blocks)
+    }
+
+    /// How the truth ratios behind forget quality were formed, stated so a reader knows what a
+    /// missing paraphrase view means.
+    static func truthRatioSentence(_ truth: TruthRatioRecord) -> String {
+        switch truth.view {
+        case "paraphrase":
+            return "Truth ratios: each forget example's paraphrase (the data set's paraphrase view) against \(truth.perturbations) texts of other groups."
+        case "caption":
+            return "Truth ratios: the data set has no paraphrase view, so each forget example's own caption, the very text the model "
+                + "was trained on, stands in for its paraphrase (against \(truth.perturbations) texts of other groups). Forget quality then "
+                + "measures memory of the exact pairs rather than of their meaning; add a paraphrases array to the data set to measure the latter."
+        case "classes":
+            return "Truth ratios (classification): R = mean over the other classes of p_c, divided by p_y of the true class, from each "
+                + "model's own output distribution; no perturbed inputs."
+        default:
+            return "Truth ratios: \(truth.view) view, \(truth.perturbations) perturbations per forget example."
+        }
     }
 
     /// The blocks of one attack's result; `attack` is nil for an attack this build does not know.

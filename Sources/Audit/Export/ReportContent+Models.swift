@@ -12,6 +12,18 @@ extension ReportContent {
             return [ExportCell(name), ExportCell(a.map { ExportFormat.fixed($0) } ?? "—"),
                     ExportCell(o.map { ExportFormat.fixed($0) } ?? "—"), ExportCell(change)]
         }
+        if audited.isClassification {
+            let rows = [
+                row("Test accuracy", { $0.testITMAccuracy }),
+                row("Forget accuracy (D_f; retraining's level is the holdout's)", { $0.forgetMatchAccuracy }),
+                row("Retain accuracy (D_r)", { $0.retainMatchAccuracy }),
+                row("Holdout accuracy (D_h, never seen)", { $0.holdoutMatchAccuracy }),
+            ]
+            var blocks: [ExportBlock] = [.table(ExportTable(headers: ["Measure", "Audited", "Original", "Change"], rows: rows))]
+            blocks.append(.paragraph("Accuracy: the share of rows whose most probable class is their label."))
+            if original == nil { blocks.append(.paragraph("The original model's utility was not measured.")) }
+            return ExportSection(id: "utility", title: "Utility", blocks: blocks)
+        }
         var rows = [
             row("Test ITM accuracy", { $0.testITMAccuracy }),
             row("Test match rate (true pairs)", { $0.testMatchAccuracy }),

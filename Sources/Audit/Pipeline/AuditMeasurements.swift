@@ -17,8 +17,10 @@ public enum AuditMetrics {
                                undecidable: measured.undecidable)
             } ?? MeasuredMetric(value: measured.value, nullValues: measured.null?.values, scale: scale, undecidable: measured.undecidable)
         }
-        metrics["utility.test_itm_accuracy"] = MeasuredMetric(value: utility.audited.testITMAccuracy)
-        if let change = utility.testITMAccuracyChange { metrics["utility.test_itm_accuracy_drop"] = MeasuredMetric(value: -change) }
+        // Classification reports name the same figures as plain accuracies.
+        let prefix = utility.audited.isClassification ? "utility.test_accuracy" : "utility.test_itm_accuracy"
+        metrics[prefix] = MeasuredMetric(value: utility.audited.testITMAccuracy)
+        if let change = utility.testITMAccuracyChange { metrics[prefix + "_drop"] = MeasuredMetric(value: -change) }
         return metrics.filter { $0.value.value.isFinite }
     }
 }

@@ -41,7 +41,7 @@ struct OriginalModel {
                                                 excluded: nil, rows: train.count, recipe: training.recipe, seed: seed,
                                                 threads: BLAS.threadCount, tool: toolVersion)
             do {
-                try model.save(to: url, metadata: [TrainingProvenance.key: try provenance.json()])
+                try model.save(to: url, metadata: [TrainingProvenance.key: try provenance.json()].merging(NativeAdapter.classMetadata(for: dataSet)) { a, _ in a })
             } catch {
                 throw AuditError("\(spec.path): cannot write the trained original (\(error)); check the directory's permissions",
                                  status: .ioError)
@@ -82,7 +82,7 @@ struct TargetModel {
                 retainName: "retain", toolVersion: toolVersion
             ).run(original.model, originalPath: original.path, originalDigest: original.digest, provenance: provenance, output: output)
             let name = output?.lastPathComponent ?? "\(method.name)(original)"
-            return TargetModel(adapter: NativeAdapter(model: unlearned.model, modelID: name, digest: unlearned.digest),
+            return TargetModel(adapter: NativeAdapter(model: unlearned.model, modelID: name, digest: unlearned.digest, classes: dataSet.classes),
                                record: TargetUnlearningRecord(method: method.name, settings: method.cacheKey, seed: unlearned.record.seed,
                                                               seconds: unlearned.record.seconds))
         }
@@ -151,7 +151,8 @@ public struct UnlearningStep: Sendable {
         defer { if output == nil { try? FileManager.default.removeItem(at: url) } }
         do {
             try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-            try model.save(to: url, metadata: [UnlearningRecord.key: try record.json(), TrainingProvenance.key: try provenance.json()])
+            try model.save(to: url, metadata: [UnlearningRecord.key: try record.json(), TrainingProvenance.key: try provenance.json()]
+                .merging(NativeAdapter.classMetadata(for: dataSet)) { a, _ in a })
         } catch {
             throw AuditError("\(url.path): cannot write the unlearned model (\(error)); check the directory's space and permissions",
                              status: .ioError)

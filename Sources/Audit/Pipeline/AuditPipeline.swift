@@ -80,7 +80,7 @@ public enum AuditPipeline {
                            progress: @escaping @Sendable (AuditProgress) -> Void = { _ in }) throws -> AuditRun {
         let start = ContinuousClock.now
         let dataSet = try PairDataSet.load(directory: URL(fileURLWithPath: spec.data))
-        let data = MatchingData(images: dataSet.images, texts: dataSet.texts, groups: dataSet.groups)
+        let data = MatchingData(dataSet)
         let splits = try AuditSplits(spec.splits, dataSet: dataSet)
         progress(AuditProgress(stage: "original", done: 0, total: 1, note: (spec.original.path as NSString).lastPathComponent))
         // Each model answers each example once (RecordingAdapter), so an audit from its saved
@@ -109,7 +109,7 @@ public enum AuditPipeline {
             }
             original = native
             originalAdapter = recorded(NativeAdapter(model: native.model, modelID: (spec.original.path as NSString).lastPathComponent,
-                                                     digest: native.digest))
+                                                     digest: native.digest, classes: dataSet.classes))
         }
         defer { originalAdapter.close() }
         let obtained = try externalTarget
@@ -177,7 +177,7 @@ public enum AuditPipeline {
             references: references.record(shadowMethod: shadowMethod, collapseAccuracy: spec.settings.collapseAccuracy),
             signals: SignalsRecord(forgetRows: splits.pool.forget.count, holdoutRows: splits.pool.holdout.count,
                                    populationRows: population ? collector.population.count : nil,
-                                   truthRatio: collector.truth.map { TruthRatioRecord(view: $0.view.rawValue, perturbations: spec.settings.perturbations) },
+                                   truthRatio: collector.truth.map { TruthRatioRecord(view: $0.recordedView, perturbations: $0.overClasses ? 0 : spec.settings.perturbations) },
                                    calibrationRows: collector.calibrationRows.map { $0.fit.count + $0.evaluation.count }),
             resemblance: resemblance, attacks: suite, utility: utility, metrics: metrics, gate: gate,
             histograms: ScoreHistograms.make(labels: table.labels, audited: table.target.lira, original: table.original?.lira ?? [],

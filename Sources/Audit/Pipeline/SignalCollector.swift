@@ -22,9 +22,6 @@ struct SignalCollector {
     /// split, for the reference check); none leaves it unmeasured.
     var utilityRows: [Int] = []
 
-    /// The true class of a true pair: "match".
-    static let matchClass = 1
-
     /// The signals of the model behind `adapter`, named `name` in messages.
     /// - Parameters:
     ///   - population: also collect p(match) on the population rows.
@@ -35,18 +32,23 @@ struct SignalCollector {
         let populationRows = withPopulation ? try outputs(adapter, rows: population) : nil
         let ratios = truthRatios ? try truth?.ratios(adapter, in: dataSet) : nil
         var signals = try ModelSignals(name: name, probabilities: probabilities,
-                                       trueClasses: [Int](repeating: Self.matchClass, count: probabilities.count), population: populationRows,
-                                       populationTrueClasses: populationRows.map { [Int](repeating: Self.matchClass, count: $0.count) },
+                                       trueClasses: pool.rows.map(dataSet.trueClass), population: populationRows,
+                                       populationTrueClasses: populationRows.map { _ in population.map(dataSet.trueClass) },
                                        truthRatios: ratios)
         signals.utility = try utility(adapter)
         return signals
     }
 
-    /// ITM accuracy on `utilityRows`: their true pairs and as many mismatched pairs (the same
+    /// Accuracy on `utilityRows` (classification), or ITM accuracy on them: their true pairs and as many mismatched pairs (the same
     /// partners `ModelUtility` uses, so the audited model's value equals its test ITM accuracy).
     func utility(_ adapter: any ModelAdapter) throws -> Double? {
         guard !utilityRows.isEmpty else { return nil }
-        let data = MatchingData(images: dataSet.images, texts: dataSet.texts, groups: dataSet.groups)
+        if dataSet.isClassification {
+            let p = try adapter.probabilities(forRows: utilityRows, in: dataSet)
+            let correct = zip(utilityRows, p).filter { row, p in p.indices.max { p[$0] < p[$1] } == dataSet.trueClass(of: row) }.count
+            return Double(correct) / Double(utilityRows.count)
+        }
+        let data = MatchingData(dataSet)
         let partners = MatchingEvaluator.evaluationPartners(data: data, rows: utilityRows)
         func matchRate(_ texts: [Int]) throws -> Double {
             let p = try adapter.probabilities(for: zip(utilityRows, texts).map { PairQuery(image: $0, text: $1) }, in: dataSet)
@@ -59,8 +61,9 @@ struct SignalCollector {
     func calibration(_ adapter: any ModelAdapter) throws -> CalibrationSample? {
         guard let rows = calibrationRows else { return nil }
         return CalibrationSample(fit: try outputs(adapter, rows: rows.fit), fitMembers: rows.fitMembers,
+                                 fitClasses: rows.fit.map(dataSet.trueClass),
                                  evaluation: try outputs(adapter, rows: rows.evaluation), evaluationMembers: rows.evaluationMembers,
-                                 trueClass: Self.matchClass)
+                                 evaluationClasses: rows.evaluation.map(dataSet.trueClass))
     }
 
     /// Output distributions of the true pairs of `rows`.

@@ -17,7 +17,7 @@ struct StudySetup {
 
     init(data directory: String, original path: String, cache: String, collapseAccuracy: Double, toolVersion: String) throws {
         dataSet = try PairDataSet.load(directory: URL(fileURLWithPath: directory))
-        data = MatchingData(images: dataSet.images, texts: dataSet.texts, groups: dataSet.groups)
+        data = MatchingData(dataSet)
         splits = try AuditSplits(dataSet: dataSet)
         var originalSpec = OriginalModelSpec(path: path)
         var training = OriginalTraining()
