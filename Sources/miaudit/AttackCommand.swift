@@ -144,6 +144,7 @@ struct AttackRunCommand: ParsableCommand {
     func spec(_ attack: any MembershipAttack) throws -> AuditSpec {
         let line = CommandLine.arguments.joined(separator: " ")
         let absolute = { (path: String) in URL(fileURLWithPath: path).standardizedFileURL.path }
+        dataOptions.noteDefault()
         var spec = AuditSpec(name: "attack-\(attack.name)", data: absolute(dataOptions.data),
                              original: try original.map { OriginalModelSpec(path: absolute($0)) }
                                  ?? OriginalModelSpec(adapter: try AdapterOptions.readDescription(originalAdapterSpec ?? "")),
@@ -200,9 +201,15 @@ struct AttackRunCommand: ParsableCommand {
                 }
                 for line in AttackText.lines(result, attack: attack) { print(line) }
                 let u = run.utility
-                print(String(format: "utility: test ITM %.3f (original %.3f, change %+.3f); forget match %.3f vs holdout %.3f (mismatched pairs %.3f)",
-                             u.audited.testITMAccuracy, u.original?.testITMAccuracy ?? .nan, u.testITMAccuracyChange ?? .nan,
-                             u.audited.forgetMatchAccuracy, u.audited.holdoutMatchAccuracy, u.audited.forgetMismatchedMatchRate ?? .nan))
+                if u.audited.isClassification {
+                    print(String(format: "utility: test accuracy %.3f (original %.3f, change %+.3f); forget accuracy %.3f vs holdout %.3f",
+                                 u.audited.testITMAccuracy, u.original?.testITMAccuracy ?? .nan, u.testITMAccuracyChange ?? .nan,
+                                 u.audited.forgetMatchAccuracy, u.audited.holdoutMatchAccuracy))
+                } else {
+                    print(String(format: "utility: test ITM %.3f (original %.3f, change %+.3f); forget match %.3f vs holdout %.3f (mismatched pairs %.3f)",
+                                 u.audited.testITMAccuracy, u.original?.testITMAccuracy ?? .nan, u.testITMAccuracyChange ?? .nan,
+                                 u.audited.forgetMatchAccuracy, u.audited.holdoutMatchAccuracy, u.audited.forgetMismatchedMatchRate ?? .nan))
+                }
                 print(String(format: "%.1f s", run.seconds))
             }
         }

@@ -246,7 +246,9 @@ enum AuditSummary {
         }
         for sentence in report.gate.results.compactMap(\.powerSentence) { lines.append("power: \(sentence)") }
         let u = report.utility
-        lines.append(String(format: "utility: test ITM %.3f (original %.3f); forget match %.3f vs holdout %.3f",
+        lines.append(String(format: u.audited.isClassification
+                                ? "utility: test accuracy %.3f (original %.3f); forget accuracy %.3f vs holdout %.3f"
+                                : "utility: test ITM %.3f (original %.3f); forget match %.3f vs holdout %.3f",
                             u.audited.testITMAccuracy, u.original?.testITMAccuracy ?? .nan,
                             u.audited.forgetMatchAccuracy, u.audited.holdoutMatchAccuracy))
         if let svm = try? report.attacks["svm"]?.detail?.decode(SVMAttackDetail.self) {

@@ -26,14 +26,36 @@ struct ThreadOptions: ParsableArguments {
     }
 }
 
-/// `--data DIR`: a data-set directory.
+/// `--data DIR`: a data-set directory. Without it the bundled emoji-cldr data set is used, and
+/// the command says so on stderr: a model is never scored on data nobody chose without a word.
 struct DataOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("Data-set directory holding manifest.json.", valueName: "dir"))
-    var data: String = "fixtures/emoji-cldr"
+    /// The data set used when `--data` is not given.
+    static let bundled = "fixtures/emoji-cldr"
 
+    @Option(name: .customLong("data"),
+            help: ArgumentHelp("Data-set directory holding manifest.json (default: the bundled \(DataOptions.bundled), with a note on stderr).",
+                               valueName: "dir"))
+    var given: String?
+
+    /// The directory in use: `--data`, or the bundled data set.
+    var data: String { given ?? Self.bundled }
+
+    /// Loads the data set, first noting on stderr when `--data` was not given.
     func load() throws -> (PairDataSet, MatchingData) {
-        let dataSet = try PairDataSet.load(directory: URL(fileURLWithPath: data))
+        let dataSet = try loadDataSet()
         return (dataSet, MatchingData(dataSet))
+    }
+
+    /// Loads the data set alone, with the same note.
+    func loadDataSet() throws -> PairDataSet {
+        noteDefault()
+        return try PairDataSet.load(directory: URL(fileURLWithPath: data))
+    }
+
+    /// Says on stderr that the bundled data set is in use, when `--data` was not given.
+    func noteDefault() {
+        guard given == nil else { return }
+        FileHandle.standardError.write(Data("miaudit: note: no --data given, so the bundled data set \(Self.bundled) is used; pass --data DIR to choose\n".utf8))
     }
 }
 

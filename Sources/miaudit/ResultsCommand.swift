@@ -133,7 +133,7 @@ struct ResultsMethodsCommand: ParsableCommand {
         try reportingErrors {
             let threads = threadOptions.apply()
             try checkWritableDestination(out)
-            let dataSet = try PairDataSet.load(directory: URL(fileURLWithPath: dataOptions.data))
+            let dataSet = try dataOptions.loadDataSet()
             let names = methods.isEmpty ? UnlearningMethods.names : methods
             let chosen = try names.map { try UnlearningMethods.named($0) }
             let ablations = ablation ? try UnlearningMethods.ablationNames.map { try UnlearningMethods.named($0) } : []

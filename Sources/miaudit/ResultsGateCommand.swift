@@ -55,6 +55,7 @@ struct ResultsGateCommand: ParsableCommand {
             let threads = threadOptions.apply()
             try checkWritableDestination(out)
             let absolute = { (path: String) in URL(fileURLWithPath: path).standardizedFileURL.path }
+            dataOptions.noteDefault()
             var settings = GateStudy.Settings(data: absolute(dataOptions.data), original: absolute(original), cache: absolute(cache),
                                               toolVersion: ToolInfo.version)
             settings.auditSeeds = auditSeeds

@@ -40,6 +40,7 @@ struct ResultsReferencesCommand: ParsableCommand {
             let threads = threadOptions.apply()
             try checkWritableDestination(out)
             let absolute = { (path: String) in URL(fileURLWithPath: path).standardizedFileURL.path }
+            dataOptions.noteDefault()
             var settings = ReferencePowerStudy.Settings(data: absolute(dataOptions.data), original: absolute(original), cache: absolute(cache),
                                                         toolVersion: ToolInfo.version)
             settings.methods = methods
