@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Serve a miaudit native fusion model to `miaudit --adapter process` (protocol version 1).
+"""Serve a miaudit native fusion model (or native classifier) to `miaudit --adapter process` (protocol version 1).
 
     python3 examples/fusion_adapter.py --model M.safetensors [--outputs logits|probabilities] [--dtype float32|float64]
     miaudit predict --adapter process --data DIR --split test --out p.npy -- \\
@@ -41,6 +41,7 @@ PROTOCOL = 1
 TASK = "image-text-matching"
 CLASSES = ["no_match", "match"]
 ARCHITECTURE_KEY = "miaudit.architecture"
+CLASSES_KEY = "miaudit.classes"
 DTYPES = {"F64": "<f8", "F32": "<f4", "F16": "<f2"}
 
 
@@ -89,12 +90,22 @@ class FusionModel:
         arch = json.loads(metadata[ARCHITECTURE_KEY])
         self.image_features, self.text_features = int(arch["image_features"]), int(arch["text_features"])
         self.activation = arch.get("activation", "relu")
-        if self.activation not in ("relu", "gelu") or int(arch["classes"]) != len(CLASSES):
+        self.class_count = int(arch["classes"])
+        # A model without text features is miaudit's MLP classifier for classification data sets;
+        # its class names are in the "miaudit.classes" metadata.
+        self.task = "classification" if CLASSES_KEY in metadata or self.text_features == 0 else TASK
+        self.classes = json.loads(metadata[CLASSES_KEY]) if CLASSES_KEY in metadata else (
+            CLASSES if self.task == TASK else [str(c) for c in range(self.class_count)])
+        if self.activation not in ("relu", "gelu") or len(self.classes) != self.class_count or (
+                self.task == TASK and self.class_count != len(CLASSES)):
             raise ValueError(f"{path}: unsupported architecture {arch}")
         self.dtype = dtype
         self.image_mean = tensors["image_mean"].astype(dtype)
         self.layers = {}
         for prefix, key in (("image_encoder", "image_hidden"), ("text_encoder", "text_hidden"), ("fusion", "fusion_hidden")):
+            if prefix == "text_encoder" and self.text_features == 0:
+                self.layers[prefix] = []
+                continue
             self.layers[prefix] = [(tensors[f"{prefix}.{2 * i}.weight"].T.astype(dtype),
                                     tensors[f"{prefix}.{2 * i}.bias"].astype(dtype)) for i in range(len(arch[key]))]
         self.head = (tensors["head.weight"].T.astype(dtype), tensors["head.bias"].astype(dtype))
@@ -111,9 +122,10 @@ class FusionModel:
         return x
 
     def logits(self, images, texts):
-        """Logits [n, 2] in the model's dtype from scaled image features [n, F_image] and text features [n, F_text]."""
+        """Logits [n, C] in the model's dtype from scaled image features [n, F_image] and text features
+        [n, F_text] (None for a classifier without a text side: h_T is then empty)."""
         h_i = self.mlp(images.astype(self.dtype, copy=False) - self.image_mean, "image_encoder")
-        h_t = self.mlp(texts.astype(self.dtype, copy=False), "text_encoder")
+        h_t = self.mlp(texts.astype(self.dtype, copy=False), "text_encoder") if texts is not None else h_i[:, :0]
         h_f = self.mlp(np.concatenate([h_i, h_t], axis=1), "fusion")
         weight, bias = self.head
         return np.concatenate([h_i, h_t, h_f], axis=1) @ weight + bias
@@ -194,29 +206,32 @@ class Server:
     def hello(self, message):
         if message.get("protocol") != PROTOCOL:
             raise RequestError(f"this adapter speaks protocol {PROTOCOL}, miaudit sent {message.get('protocol')!r}")
-        if message.get("task") != TASK:
-            raise RequestError(f"this adapter serves task {TASK!r}, not {message.get('task')!r}")
+        if message.get("task") != self.model.task:
+            raise RequestError(f"this model serves task {self.model.task!r}, not {message.get('task')!r}")
+        if self.model.task != TASK and message.get("classes") not in (None, self.model.classes):
+            raise RequestError(f"the model's classes are {self.model.classes}, miaudit asked for {message.get('classes')}")
         if message.get("encoding") not in ("base64", "json"):
             raise RequestError(f"unknown encoding {message.get('encoding')!r}")
         inputs = message.get("inputs")
         if inputs is not None:
-            widths = (inputs.get("image", {}).get("features"), inputs.get("text", {}).get("features"))
+            widths = (inputs.get("image", {}).get("features"), inputs.get("text", {}).get("features", 0))
             if widths != (self.model.image_features, self.model.text_features):
                 raise RequestError(f"the model takes {self.model.image_features} image and {self.model.text_features} "
                                    f"text features, miaudit announced {widths[0]} and {widths[1]}")
         self.encoding = message["encoding"]
         self.send({"type": "hello", "protocol": PROTOCOL, "model": {"id": self.model.id, "digest": self.model.digest},
-                   "classes": CLASSES, "outputs": self.outputs, "input_dtypes": ["f32", "u8"] if self.pixels else ["f32"]})
+                   "classes": self.model.classes, "outputs": self.outputs, "input_dtypes": ["f32", "u8"] if self.pixels else ["f32"]})
 
     def predict(self, message):
         if self.encoding is None:
             raise RequestError("predict before hello")
         examples, inputs = message.get("examples"), message.get("inputs")
-        if not isinstance(examples, list) or not isinstance(inputs, dict) or not {"image", "text"} <= inputs.keys():
-            raise RequestError("a predict request needs examples and inputs.image and inputs.text")
+        needed = {"image", "text"} if self.model.text_features > 0 else {"image"}
+        if not isinstance(examples, list) or not isinstance(inputs, dict) or not needed <= inputs.keys():
+            raise RequestError("a predict request needs examples and " + " and ".join(f"inputs.{k}" for k in sorted(needed)))
         n = len(examples)
         images = decode_array(inputs["image"], "inputs.image", n, self.model.image_features, self.pixels)
-        texts = decode_array(inputs["text"], "inputs.text", n, self.model.text_features)
+        texts = decode_array(inputs["text"], "inputs.text", n, self.model.text_features) if self.model.text_features > 0 else None
         start = time.perf_counter()
         values = self.model.logits(images, texts)
         if self.outputs == "probabilities":

@@ -1,3 +1,4 @@
+import AuditData
 import Foundation
 import NumericCore
 import ReportStore
@@ -65,6 +66,20 @@ public enum Remediation {
     /// The remedies when an external trainer makes the models: its MultiDelete goes by the plain
     /// method name (docs/adapter-protocol.md), and its models stay in the spec's cache.
     public static let externalEscalation = ["multidelete", "retrain"]
+    /// The remedies on a classification data set, where MultiDelete's multimodal losses do not
+    /// apply: gradient ascent on the forget rows with descent on the retained ones, then retraining.
+    public static let classificationEscalation = ["neggrad", "retrain"]
+
+    /// The remedies for `spec`: by who trains the models and by the data set's task.
+    public static func remedies(for spec: AuditSpec) -> [String] {
+        if spec.original.byTrainer { return externalEscalation }
+        let manifest = URL(fileURLWithPath: spec.data).appendingPathComponent(DataSetManifest.fileName)
+        if let data = try? Data(contentsOf: manifest), let decoded = try? DataSetManifest.decode(data, path: manifest.path),
+           decoded.task == DataSetManifest.classification {
+            return classificationEscalation
+        }
+        return escalation
+    }
 
     /// Runs the workflow, storing each step's report as soon as it is done.
     /// - Parameters:
@@ -75,7 +90,7 @@ public enum Remediation {
                            stepDone: (RemediationStepResult) -> Void = { _ in }) throws -> [RemediationStepResult] {
         var steps: [RemediationStepResult] = []
         let external = spec.original.byTrainer
-        let actions = ["audit-claim"] + (external ? externalEscalation : escalation)
+        let actions = ["audit-claim"] + remedies(for: spec)
         for (index, action) in actions.enumerated() {
             var stepSpec = spec
             var stepOptions = options

@@ -1,3 +1,4 @@
+import Foundation
 import NeuralNet
 import NumericCore
 
@@ -28,6 +29,18 @@ public struct MatchingUtility: Codable, Equatable, Sendable {
         case itmAccuracy = "itm_accuracy", matchAccuracy = "match_accuracy"
         case mismatchedMatchRate = "mismatched_match_rate", recall, examples
     }
+}
+
+/// Utility of a classifier on one split.
+public struct ClassificationUtility: Codable, Equatable, Sendable {
+    /// Share of rows whose most probable class is their label.
+    public var accuracy: Double
+    /// Mean cross-entropy −log p_y over the rows (p_y floored at 1e-45).
+    public var meanLoss: Double
+    /// Number of rows evaluated.
+    public var examples: Int
+
+    enum CodingKeys: String, CodingKey { case accuracy, meanLoss = "mean_loss", examples }
 }
 
 /// Scores pairs and computes utility metrics for a fusion model.
@@ -110,6 +123,20 @@ extension MatchingEvaluator {
         let p = probabilities(model: model, data: data, imageRows: rows, textRows: rows)
         let correct = zip(rows, p).filter { row, p in p.indices.max { p[$0] < p[$1] } == data.trueClass(of: row) }.count
         return Double(correct) / Double(rows.count)
+    }
+
+    /// Accuracy and mean loss on the labelled rows `rows` (classification data).
+    public static func classificationUtility(model: FusionModel, data: MatchingData, rows: [Int]) -> ClassificationUtility {
+        precondition(!rows.isEmpty, "evaluation needs at least one row")
+        let p = probabilities(model: model, data: data, imageRows: rows, textRows: rows)
+        var correct = 0, loss = 0.0
+        for (row, probabilities) in zip(rows, p) {
+            let y = data.trueClass(of: row)
+            if probabilities.indices.max(by: { probabilities[$0] < probabilities[$1] }) == y { correct += 1 }
+            loss -= Foundation.log(max(probabilities[y], 1e-45))
+        }
+        return ClassificationUtility(accuracy: Double(correct) / Double(rows.count), meanLoss: loss / Double(rows.count),
+                                     examples: rows.count)
     }
 
     /// The accuracy of always answering the most frequent label of `rows`: what a collapsed

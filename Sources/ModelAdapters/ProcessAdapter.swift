@@ -20,15 +20,24 @@ public final class ProcessAdapter: ModelAdapter, @unchecked Sendable {
     public struct InputWidths: Equatable, Sendable {
         public var imageFeatures: Int
         public var textFeatures: Int
+        /// The data set's task, announced in the hello.
+        public var task: String = DataSetManifest.imageTextMatching
+        /// The class names a classification child must announce, in column order; nil for
+        /// image–text matching (whose classes are fixed).
+        public var classes: [String]?
 
-        public init(imageFeatures: Int, textFeatures: Int) {
+        public init(imageFeatures: Int, textFeatures: Int, task: String = DataSetManifest.imageTextMatching, classes: [String]? = nil) {
             self.imageFeatures = imageFeatures
             self.textFeatures = textFeatures
+            self.task = task
+            self.classes = classes
         }
 
-        /// The widths of a data set's image rows and text embeddings.
+        /// The widths of a data set's image rows and text embeddings, its task and (for
+        /// classification) its classes.
         public init(_ dataSet: PairDataSet) {
-            self.init(imageFeatures: dataSet.images.columns, textFeatures: dataSet.texts.columns)
+            self.init(imageFeatures: dataSet.images.columns, textFeatures: dataSet.texts.columns, task: dataSet.task,
+                      classes: dataSet.isClassification ? dataSet.classes : nil)
         }
     }
 
@@ -88,6 +97,15 @@ public final class ProcessAdapter: ModelAdapter, @unchecked Sendable {
                                       timeout: timeout) { line throws(ProtocolViolation) in try ProcessReplies.hello(from: line) }
         } catch {
             throw Self.stop(channel, after: error, adapter: name, request: "handshake", timeoutSeconds: settings.timeoutSeconds)
+        }
+        let expected = inputs?.classes ?? matchingClasses
+        guard hello.classes == expected else {
+            let error = inputs?.classes == nil
+                ? ProtocolViolation(problem: "the child announced \(hello.classes.count) classes \(hello.classes) but image-text matching has 2, [\"no_match\", \"match\"] in that order",
+                                    fix: "announce \"classes\": [\"no_match\", \"match\"] and order the columns the same way")
+                : ProtocolViolation(problem: "the child announced the classes \(hello.classes) but the data set's are \(expected)",
+                                    fix: "announce the classes the hello request lists, in that order, and order the columns the same way")
+            throw Self.stop(channel, after: .violation(error), adapter: name, request: "handshake", timeoutSeconds: settings.timeoutSeconds)
         }
         self.name = name
         self.settings = settings
@@ -184,6 +202,10 @@ public final class ProcessAdapter: ModelAdapter, @unchecked Sendable {
         if let inputs, inputs != InputWidths(dataSet) {
             throw AdapterError(adapter: name, problem: "the child was opened for \(inputs.imageFeatures) image and \(inputs.textFeatures) text features but \(dataSet.manifestPath) has \(dataSet.images.columns) and \(dataSet.texts.columns)",
                                fix: "open the adapter with this data set's widths", exitStatus: .usage)
+        }
+        if identity.classes != dataSet.classes {
+            throw AdapterError(adapter: name, problem: "the child answers the classes \(identity.classes) but \(dataSet.manifestPath) (task \(dataSet.task)) has \(dataSet.classes)",
+                               fix: "open the adapter for this data set", exitStatus: .usage)
         }
         try PairQuery.checkRange(queries, in: dataSet, adapter: name)
         if dataSet.paraphrases == nil, queries.contains(where: { $0.view == .paraphrase }) {

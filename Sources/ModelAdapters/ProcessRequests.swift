@@ -55,9 +55,15 @@ enum ProcessRequests {
     /// `{"type":"hello","protocol":1,"task":…,"inputs":{…},"encoding":…}`; "inputs" is left out
     /// when the feature widths are not known yet.
     static func hello(inputs: ProcessAdapter.InputWidths?, encoding: AdapterDescription.ArrayEncoding) -> Data {
-        var text = #"{"type":"hello","protocol":\#(protocolVersion),"task":"\#(task)""#
+        var text = #"{"type":"hello","protocol":\#(protocolVersion),"task":"\#(inputs?.task ?? task)""#
+        if let classes = inputs?.classes {
+            text += #","classes":"# + String(decoding: jsonStrings(classes), as: UTF8.self)
+        }
         if let inputs {
-            text += #","inputs":{"image":{"features":\#(inputs.imageFeatures)},"text":{"features":\#(inputs.textFeatures)}}"#
+            text += #","inputs":{"image":{"features":\#(inputs.imageFeatures)}"#
+            // A classification data set without a second feature row sends no text.
+            if inputs.textFeatures > 0 || inputs.classes == nil { text += #","text":{"features":\#(inputs.textFeatures)}"# }
+            text += "}"
         }
         text += #","encoding":"\#(encoding.rawValue)"}"# + "\n"
         return Data(text.utf8)
@@ -110,8 +116,10 @@ enum ProcessRequests {
             line.append(Data(bytes).base64EncodedData())
             line.append(contentsOf: #""}"#.utf8)
         }
-        line.append(contentsOf: #","text":"#.utf8)
-        append(texts, to: &line, encoding: encoding)
+        if texts.columns > 0 {
+            line.append(contentsOf: #","text":"#.utf8)
+            append(texts, to: &line, encoding: encoding)
+        }
         line.append(contentsOf: "}}\n".utf8)
         return line
     }

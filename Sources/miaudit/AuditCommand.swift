@@ -123,7 +123,8 @@ struct RemediateCommand: ParsableCommand {
             SPEC §7's workflow. Step 1 audits the spec's target. When its gate does not pass, step 2 applies \
             multidelete-calibrated to the original (forgetting the forget split) and audits that model with \
             shadows that apply the same method; when that does not pass either, step 3 retrains on the retain \
-            split and audits again. Each step is a signed report in the chain naming the step before it; each \
+            split and audits again. On a classification data set, where MultiDelete's multimodal losses do \
+            not apply, step 2 applies neggrad instead. Each step is a signed report in the chain naming the step before it; each \
             remedy's model is written to --models. The exit status is the last step's gate (0 pass, 1 fail, 2 \
             inconclusive when the spec allows it).
               miaudit remediate audits/fake-deletion.yaml

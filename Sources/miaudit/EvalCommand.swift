@@ -6,13 +6,14 @@ import NeuralNet
 struct EvalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "eval",
-        abstract: "Print a model's image–text matching utility on a split.",
+        abstract: "Print a model's utility on a split: image–text matching figures, or a classifier's accuracy.",
         discussion: """
             ITM accuracy is over the split's true pairs and one mismatched pair per true pair (a text \
             from another group, drawn with a fixed seed so every model meets the same pairs). Recall@K \
             ranks all of the split's texts for each image and all its images for each text; ties count \
             against the model. JSON fields: itm_accuracy, match_accuracy, mismatched_match_rate, \
-            recall.image_to_text."1"|"5"|"10", recall.text_to_image.…, examples.
+            recall.image_to_text."1"|"5"|"10", recall.text_to_image.…, examples. On a classification data \
+            set: accuracy (the most probable class is the label), mean_loss (−log p of the label) and examples.
             """)
 
     @Option(name: .long, help: ArgumentHelp("The model (.safetensors).", valueName: "file"))
@@ -37,6 +38,15 @@ struct EvalCommand: ParsableCommand {
                 throw ModelFileError(path: model, problem: problem, fix: fix)
             }
             let rows = try dataSet.indices(ofSplit: split)
+            if data.isClassification {
+                guard !rows.isEmpty else { throw UsageError(description: "\(dataSet.manifestPath): split \"\(split)\" is empty") }
+                let utility = MatchingEvaluator.classificationUtility(model: loaded, data: data, rows: rows)
+                switch format {
+                case .text: print(UtilityTable.render([(split, utility)]))
+                case .json: print(try OutputFormat.json(utility))
+                }
+                return
+            }
             guard Set(rows.map { data.groups[$0] }).count >= 2 else {
                 throw UsageError(description: "\(dataSet.manifestPath): split \"\(split)\" has fewer than two groups; evaluation needs mismatched pairs")
             }

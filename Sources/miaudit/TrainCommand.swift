@@ -65,7 +65,7 @@ struct TrainCommand: ParsableCommand {
                 let excluded = Set(try dataSet.indices(ofSplit: exclude))
                 rows = rows.filter { !excluded.contains($0) }
             }
-            guard Set(rows.map { data.groups[$0] }).count >= 2 else {
+            guard data.isClassification || Set(rows.map { data.groups[$0] }).count >= 2 else {
                 throw UsageError(description: "\(dataSet.manifestPath): split \"\(split)\" leaves \(rows.count) rows in fewer than two groups; training needs mismatched pairs from other groups")
             }
             let recipe = self.recipe
@@ -74,9 +74,17 @@ struct TrainCommand: ParsableCommand {
                                                 split: split, excluded: exclude, rows: rows.count, recipe: recipe,
                                                 seed: seed, threads: threads, tool: ToolInfo.version)
             try model.save(to: URL(fileURLWithPath: out), metadata: [TrainingProvenance.key: provenance.json()].merging(NativeAdapter.classMetadata(for: dataSet)) { a, _ in a })
-            print(String(format: "trained %d epochs on %d pairs (%d parameters) in %.1f s with %d BLAS thread(s); wrote %@",
-                         recipe.epochs, rows.count, model.parameterCount, elapsed, threads, out))
+            print(String(format: "trained %d epochs on %d %@ (%d parameters) in %.1f s with %d BLAS thread(s); wrote %@",
+                         recipe.epochs, rows.count, data.isClassification ? "labelled rows" : "pairs", model.parameterCount, elapsed, threads, out))
             guard !noEvaluate else { return }
+            if data.isClassification {
+                var table = [("training rows", MatchingEvaluator.classificationUtility(model: model, data: data, rows: rows))]
+                if let test = dataSet.splits["test"], !test.isEmpty {
+                    table.append(("test", MatchingEvaluator.classificationUtility(model: model, data: data, rows: test)))
+                }
+                print(UtilityTable.render(table))
+                return
+            }
             var table = [("training rows", MatchingEvaluator.evaluate(model: model, data: data, rows: rows))]
             if dataSet.splits["test"] != nil {
                 table.append(("test", MatchingEvaluator.evaluate(model: model, data: data, rows: try dataSet.indices(ofSplit: "test"))))

@@ -16,4 +16,14 @@ enum UtilityTable {
         }
         return lines.joined(separator: "\n")
     }
+
+    static func render(_ rows: [(String, ClassificationUtility)]) -> String {
+        let nameWidth = max(12, rows.map(\.0.count).max() ?? 0)
+        func pad(_ s: String, _ width: Int) -> String { s.padding(toLength: width, withPad: " ", startingAt: 0) }
+        var lines = [pad("split", nameWidth) + "   rows  accuracy  mean loss"]
+        for (name, u) in rows {
+            lines.append(pad(name, nameWidth) + String(format: "  %5d    %.4f     %.4f", u.examples, u.accuracy, u.meanLoss))
+        }
+        return lines.joined(separator: "\n")
+    }
 }
