@@ -17,6 +17,13 @@ public enum SmallFixtureSupport {
         return (dataSet, MatchingData(images: dataSet.images, texts: dataSet.texts, groups: dataSet.groups))
     }
 
+    /// `fixtures/digits` (a classification data set) and its training data: labelled 8x8 rows.
+    public static func loadDigits() throws -> (PairDataSet, MatchingData) {
+        let dataSet = try PairDataSet.load(directory: repositoryRoot.appendingPathComponent("fixtures/digits"))
+        return (dataSet, MatchingData(images: dataSet.images, texts: dataSet.texts, groups: dataSet.groups, labels: dataSet.labels,
+                                      classCount: dataSet.classes.count))
+    }
+
     /// A fast recipe: batch 32, learning rate 3e-3, no weight decay, encoders [width, width/2] and
     /// a fusion layer of width/2.
     public static func recipe(epochs: Int, width: Int = 64) -> TrainingRecipe {
