@@ -147,7 +147,7 @@ struct PairDataSetTests {
         floatGroups.groups = NPYArray(float32: [0, 0, 1, 2, 3, 3, 4, 5, 6, 7, 8, 9])
         let (groupError, groupDirectory) = try floatGroups.loadError()
         #expect(groupError?.description == "\(groupDirectory.path)/groups.npy: dtype <f4 is not allowed for the groups array (allowed: <i4, <i8); save the groups with one of those dtypes and rebuild the manifest.")
-        let (mismatch, mismatchDirectory) = try TinyDataSet().loadError { $0.arrays.texts.dtype = .float32 }
+        let (mismatch, mismatchDirectory) = try TinyDataSet().loadError { $0.arrays.texts?.dtype = .float32 }
         #expect(mismatch?.description == "\(mismatchDirectory.path)/texts.npy: dtype <f2 and shape [12, 4] differ from <f4 [12, 4] in manifest.json; rebuild the manifest or restore the file.")
     }
 
