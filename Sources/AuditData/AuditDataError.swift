@@ -4,8 +4,8 @@ import NumericCore
 /// What a user can get wrong in a data set, an `.npy` file or a data command.
 ///
 /// Every message is one sentence of the form "<path>: <problem>; <how to fix>.", and every case
-/// maps to a sysexits status: a missing file is `.noInput`, a file that cannot be written is
-/// `.cannotCreate`, a failed read is `.ioError`, an unknown split name is `.usage`, and any
+/// maps to a sysexits status: a missing file is `.noInput`, a file that cannot be written or an
+/// output directory that is already in use is `.cannotCreate`, a failed read is `.ioError`, an unknown split name is `.usage`, and any
 /// malformed content is `.data`.
 public enum AuditDataError: ReportableError, Equatable, Sendable {
     /// A file the operation needs does not exist.
@@ -14,6 +14,8 @@ public enum AuditDataError: ReportableError, Equatable, Sendable {
     case unreadable(path: String, reason: String)
     /// An output file or directory could not be created or written.
     case cannotWrite(path: String, reason: String)
+    /// An output directory that must be new (or empty) already holds something, or is a file.
+    case outputExists(path: String)
     /// A file's content is malformed; `problem` and `fix` complete the sentence.
     case invalid(path: String, problem: String, fix: String)
     /// An `.npy` file holds fewer bytes than its header promises.
@@ -38,7 +40,7 @@ public enum AuditDataError: ReportableError, Equatable, Sendable {
         switch self {
         case .missingFile: .noInput
         case .unreadable: .ioError
-        case .cannotWrite: .cannotCreate
+        case .cannotWrite, .outputExists: .cannotCreate
         case .unknownSplit: .usage
         case .invalid, .truncated, .unsupportedDType, .hashMismatch, .nonFinite,
              .splitsOverlap, .groupStraddles, .wrongDType: .data
@@ -54,6 +56,9 @@ public enum AuditDataError: ReportableError, Equatable, Sendable {
             return "\(path): cannot be read (\(reason)); check that it is a regular file you may read."
         case let .cannotWrite(path, reason):
             return "\(path): cannot be written (\(reason)); check that the directory exists and is writable."
+        case let .outputExists(path):
+            return "\(path): already exists and is not an empty directory; give a new directory to write to, "
+                + "or remove this one first (it was left unchanged)."
         case let .invalid(path, problem, fix):
             return "\(path): \(problem); \(fix)."
         case let .truncated(path, expected, actual):

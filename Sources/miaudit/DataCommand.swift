@@ -7,7 +7,7 @@ struct DataCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "data",
         abstract: "Build and inspect data sets.",
-        subcommands: [ImportEmojiCLDRCommand.self, InspectDataCommand.self])
+        subcommands: [DataCreateCommand.self, ImportEmojiCLDRCommand.self, InspectDataCommand.self])
 }
 
 /// `miaudit data import-emoji-cldr SOURCE_DIR --out DIR [--seed N] [--subset N] [--name NAME]`.
@@ -82,6 +82,10 @@ struct DataSetSummary {
             "rows \(dataSet.count), groups \(Set(dataSet.groups).count), image \(dataSet.imageShape), "
                 + "text width \(dataSet.texts.columns)" + (dataSet.paraphrases == nil ? "" : ", paraphrases"),
         ]
+        if dataSet.isClassification {
+            let shown = dataSet.classes.prefix(10).joined(separator: ", ")
+            lines.append("task classification, \(dataSet.classes.count) classes: " + shown + (dataSet.classes.count > 10 ? ", ..." : ""))
+        }
         for name in dataSet.splits.keys.sorted() {
             let rows = dataSet.splits[name] ?? []
             let groups = Set(rows.map { dataSet.groups[$0] }).count
