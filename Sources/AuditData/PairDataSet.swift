@@ -81,6 +81,7 @@ public struct PairDataSet: Sendable {
         }
         let count = imageArray.shape[0]
         let classification = manifest.task == DataSetManifest.classification
+        let (labels, classes) = try checkLabels(manifest, classification: classification, contents, count: count, url, path: path)
         var textArray: NPYArray?
         if let entry = manifest.arrays.texts {
             let array = try roleArray("texts", entry, contents, url) { $0.isFloatingPoint }
@@ -104,7 +105,6 @@ public struct PairDataSet: Sendable {
             }
             paraphraseArray = array
         }
-        let (labels, classes) = try checkLabels(manifest, classification: classification, contents, count: count, url, path: path)
         let groupArray = try roleArray("groups", manifest.arrays.groups, contents, url) { $0 == .int32 || $0 == .int64 }
         try checkRows(groupArray, role: "groups", ndim: 1, count: count, url(manifest.arrays.groups.file))
         let groups = try groupArray.int64s().map { Int($0) }

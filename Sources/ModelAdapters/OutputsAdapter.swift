@@ -123,10 +123,25 @@ public final class OutputsAdapter: ModelAdapter, Sendable {
     }
 
     /// Throws unless the classes fit the data set's task: for image-text matching, exactly two
-    /// columns, and not a header naming match before no_match.
+    /// columns, and not a header naming match before no_match; for classification, one column per
+    /// class and, when a header names them, the data set's class names in its order.
     func checkClasses(for dataSet: PairDataSet) throws {
-        guard dataSet.manifest.task == DataSetManifest.imageTextMatching else { return }
         let classes = identity.classes
+        if dataSet.isClassification {
+            guard classes.count == dataSet.classes.count else {
+                throw AdapterError(adapter: adapterName,
+                                   problem: "the file has \(classes.count) columns but \(dataSet.manifestPath) is a classification data set with \(dataSet.classes.count) classes",
+                                   fix: "store one probability (or logit) column per class, in the manifest's class order")
+            }
+            // A CSV header names the classes: they must be the data set's, in its order.
+            if classes != Self.defaultClasses(count: classes.count) && classes != dataSet.classes {
+                throw AdapterError(adapter: adapterName,
+                                   problem: "the header lists the classes \(classes.joined(separator: ", ")) but \(dataSet.manifestPath) has \(dataSet.classes.joined(separator: ", "))",
+                                   fix: "name the columns after the data set's classes, in its order")
+            }
+            return
+        }
+        guard dataSet.manifest.task == DataSetManifest.imageTextMatching else { return }
         guard classes.count == matchingClasses.count else {
             throw AdapterError(adapter: adapterName,
                                problem: "the file has \(classes.count) classes (\(classes.joined(separator: ", "))) but \(dataSet.manifestPath) is an image-text matching data set with 2 (no_match, match)",

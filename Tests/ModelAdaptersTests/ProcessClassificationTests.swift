@@ -11,14 +11,15 @@ import Testing
 @Suite struct ProcessClassificationTests {
     static let digits = try? PairDataSet.load(directory: ProcessTestSupport.root.appendingPathComponent("fixtures/digits"))
 
-    /// A random 10-class classifier for the digits, with the class names in its metadata.
+    /// A 10-class classifier trained for two epochs on the digits' train split, with the class
+    /// names in its metadata.
     static func classifier(_ dataSet: PairDataSet, activation: Activation, in directory: URL) throws -> URL {
-        let architecture = FusionArchitecture(imageFeatures: dataSet.images.columns, textFeatures: 0, imageHidden: [32, 16], textHidden: [],
-                                              fusionHidden: [16], classes: dataSet.classes.count, activation: activation)
-        var generator = RandomSource(seed: 17)
-        var model = FusionModel(architecture: architecture, imageMean: [Float](repeating: 0.3, count: dataSet.images.columns),
-                                generator: &generator)
-        model.layers[model.layerRange(of: .head).lowerBound].weight.scale(by: 20)
+        var recipe = TrainingRecipe()
+        recipe.epochs = 2
+        recipe.imageHidden = [32, 16]
+        recipe.fusionHidden = [16]
+        recipe.activation = activation
+        let model = MatchingTrainer(recipe: recipe, seed: 17).train(data: MatchingData(dataSet), rows: try dataSet.indices(ofSplit: "train"))
         let url = directory.appendingPathComponent("classifier.safetensors")
         try model.save(to: url, metadata: NativeAdapter.classMetadata(for: dataSet))
         return url
