@@ -26,7 +26,8 @@ struct DataCreateCommand: ParsableCommand {
                 --images my-inputs/images.npy --label-column label
 
             Exit status: 0 written; 64 usage; 65 malformed input (the message names the file, line and \
-            column); 66 a missing input; 73 --out exists and is not empty, or cannot be written.
+            column); 66 a missing input; 73 --out exists and is not empty, or cannot be written; 74 an \
+            input that cannot be read.
             """)
 
     @OptionGroup(title: "Data set") var main: DataCreateMainOptions
