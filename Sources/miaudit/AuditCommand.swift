@@ -267,7 +267,8 @@ enum AuditSummary {
 
     /// One row per remediation step.
     static func steps(_ steps: [RemediationStepResult]) -> [String] {
-        var rows = [["step", "action", "target", "verdict", "U-LiRA AUC", "forget quality p", "test ITM", "report"]]
+        let classification = steps.first?.report.utility.audited.isClassification ?? false
+        var rows = [["step", "action", "target", "verdict", "U-LiRA AUC", "forget quality p", classification ? "test acc" : "test ITM", "report"]]
         for step in steps {
             let report = step.report
             let auc = report.metrics["ulira.online.auc"].map { format($0.value) } ?? "-"

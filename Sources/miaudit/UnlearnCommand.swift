@@ -94,6 +94,9 @@ struct UnlearnCommand: ParsableCommand {
         guard learningRate > 0, learningRate.isFinite else { throw UsageError(description: "--lr must be positive, got \(learningRate)") }
     }
 
+    @Flag(name: .long, help: "Unlearn on a data set other than the one the model was trained on (refused otherwise).")
+    var allowOtherData = false
+
     func run() throws {
         try reportingErrors {
             let threads = threadOptions.apply()
@@ -102,6 +105,10 @@ struct UnlearnCommand: ParsableCommand {
             let (original, metadata) = try loadModel(model)
             guard let provenance = TrainingProvenance.from(metadata: metadata) else {
                 throw UsageError(description: "\(model): the model has no \"\(TrainingProvenance.key)\" metadata, so its training recipe is unknown; give a model as written by miaudit train or miaudit demo")
+            }
+            if !allowOtherData,
+               let (problem, fix) = provenance.dataSetMismatch(name: dataSet.manifest.name, digest: dataSet.digest, place: dataSet.manifestPath) {
+                throw ModelFileError(path: model, problem: problem, fix: fix)
             }
             var recipe = provenance.recipe
             let method = try configuredMethod(recipe: &recipe)
@@ -143,9 +150,15 @@ struct UnlearnCommand: ParsableCommand {
                 print(String(format: "%@ unlearned %d forget rows in %.2f s with %d BLAS thread(s); wrote %@",
                              method.name, forgetRows.count, record.seconds, threads, out))
                 let a = comparison.audited, o = comparison.original!
-                print(String(format: "forget match %.3f → %.3f (random pairs %.3f, holdout %.3f); test ITM %.3f → %.3f; retain match %.3f → %.3f",
-                             o.forgetMatchAccuracy, a.forgetMatchAccuracy, a.forgetMismatchedMatchRate ?? .nan, a.holdoutMatchAccuracy,
-                             o.testITMAccuracy, a.testITMAccuracy, o.retainMatchAccuracy, a.retainMatchAccuracy))
+                if a.isClassification {
+                    print(String(format: "forget accuracy %.3f → %.3f (holdout %.3f); test accuracy %.3f → %.3f; retain accuracy %.3f → %.3f",
+                                 o.forgetMatchAccuracy, a.forgetMatchAccuracy, a.holdoutMatchAccuracy,
+                                 o.testITMAccuracy, a.testITMAccuracy, o.retainMatchAccuracy, a.retainMatchAccuracy))
+                } else {
+                    print(String(format: "forget match %.3f → %.3f (random pairs %.3f, holdout %.3f); test ITM %.3f → %.3f; retain match %.3f → %.3f",
+                                 o.forgetMatchAccuracy, a.forgetMatchAccuracy, a.forgetMismatchedMatchRate ?? .nan, a.holdoutMatchAccuracy,
+                                 o.testITMAccuracy, a.testITMAccuracy, o.retainMatchAccuracy, a.retainMatchAccuracy))
+                }
             }
         }
     }

@@ -18,7 +18,7 @@ import Testing
 /// The report the export tests render: real attack results on seeded synthetic LiRA scores, in
 /// which the forget set sits 1.2 above the holdout set under the audited model (the attacks
 /// detect it), and a gate with a passing, a failing and an inconclusive rule.
-private enum Fixture {
+enum Fixture {
     static let forgetCount = 60, holdoutCount = 60
     static let specText = "name: \"demo <b>& 'quoted'\"\ngate:\n  - metric: ulira.online.auc\n    at_most: null\n"
     static let failingRuleName = "U-MIA accuracy <&> 'strict'"

@@ -39,6 +39,14 @@ import Testing
         let allowed = try runMiaudit(["predict", "--model", model, "--data", full, "--split", "forget", "--out",
                                       directory.appendingPathComponent("other.npy").path, "--allow-other-data"])
         #expect(allowed.status == 0, "\(allowed.standardError)")
+        // Without --data the bundled data set is used, and the command says so before refusing.
+        let unnamed = try runMiaudit(["eval", "--model", model, "--split", "test"])
+        #expect(unnamed.status == 65)
+        #expect(unnamed.standardError.contains("note: no --data given, so the bundled data set fixtures/emoji-cldr is used; pass --data DIR to choose"),
+                "\(unnamed.standardError)")
+        #expect(unnamed.standardError.contains("the model was trained on data set emoji-cldr-small"))
+        let named = try runMiaudit(["eval", "--model", model, "--data", Self.small, "--split", "test"])
+        #expect(!named.standardError.contains("no --data given"))
 
         let probabilities = directory.appendingPathComponent("probs.npy").path
         let predict = try runMiaudit(["predict", "--model", model, "--data", Self.small, "--split", "forget", "--out", probabilities])

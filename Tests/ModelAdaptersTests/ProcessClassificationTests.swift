@@ -80,3 +80,34 @@ import Testing
         }
     }
 }
+
+/// Precomputed outputs on a classification data set: one column per class, named as the data set
+/// names its classes when a CSV header names them.
+@Suite struct OutputsClassificationTests {
+    @Test func outputsAnswerTenClassesAndOtherWidthsOrNamesAreRefused() throws {
+        let dataSet = try #require(ProcessClassificationTests.digits)
+        let directory = try ProcessTestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let rows = [0, 1, 2]
+        func csv(_ name: String, header: [String], width: Int) throws -> OutputsAdapter {
+            var text = (["id"] + header).joined(separator: ",") + "\n"
+            for row in rows {
+                let values = (0..<width).map { $0 == dataSet.labels![row] % width ? "0.91" : String(0.09 / Double(width - 1)) }
+                text += ([dataSet.ids[row]] + values).joined(separator: ",") + "\n"
+            }
+            let url = directory.appendingPathComponent(name)
+            try Data(text.utf8).write(to: url)
+            return try OutputsAdapter(settings: .init(path: url.path))
+        }
+        let named = try csv("named.csv", header: dataSet.classes, width: 10)
+        let answered = try named.probabilities(forRows: rows, in: dataSet)
+        #expect(answered.map { p in p.indices.max { p[$0] < p[$1] }! } == rows.map { dataSet.labels![$0] })
+        let renamed = try csv("renamed.csv", header: (0..<10).map { "digit\($0)" }, width: 10)
+        let nameError = #expect(throws: AdapterError.self) { _ = try renamed.probabilities(forRows: rows, in: dataSet) }
+        #expect(nameError?.description.contains("digit0") == true)
+        let narrow = try csv("narrow.csv", header: ["no_match", "match"], width: 2)
+        let widthError = #expect(throws: AdapterError.self) { _ = try narrow.probabilities(forRows: rows, in: dataSet) }
+        #expect(widthError?.description.contains("has 2 columns") == true)
+        #expect(widthError?.description.contains("10 classes") == true)
+    }
+}
