@@ -157,13 +157,18 @@ public struct ReferencesRecord: Codable, Equatable, Sendable {
     public var goldModels: [ModelRecord]
     /// Validation ITM accuracy at or below which a model counted as collapsed and was retrained.
     public var collapseAccuracy: Double
+    /// "fast" when the gold models were every attack's references (docs/profiles.md); absent for
+    /// the full profile.
+    public var profile: String?
 
-    public init(provider: String, shadowMethod: String?, shadowModels: [ModelRecord], goldModels: [ModelRecord], collapseAccuracy: Double) {
+    public init(provider: String, shadowMethod: String?, shadowModels: [ModelRecord], goldModels: [ModelRecord], collapseAccuracy: Double,
+                profile: String? = nil) {
         self.provider = provider
         self.shadowMethod = shadowMethod
         self.shadowModels = shadowModels
         self.goldModels = goldModels
         self.collapseAccuracy = collapseAccuracy
+        self.profile = profile
     }
 
     /// Models whose training collapsed and were retrained (SPEC §5.2).
@@ -172,7 +177,7 @@ public struct ReferencesRecord: Codable, Equatable, Sendable {
     enum CodingKeys: String, CodingKey {
         case provider
         case shadowMethod = "shadow_method", shadowModels = "shadow_models", goldModels = "gold_models"
-        case collapseAccuracy = "collapse_accuracy"
+        case collapseAccuracy = "collapse_accuracy", profile
     }
 }
 

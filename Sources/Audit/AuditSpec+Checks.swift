@@ -35,6 +35,21 @@ extension AuditSpec {
 
     private func checkShadows(_ root: SpecNode) throws {
         let shadowAttacks = attackList.filter { $0.needs.contains(.shadows) }.map(\.name)
+        if profile == .fast {
+            if let attack = attackList.first(where: { $0.usesReferenceModels && $0.goldReferencedVariants.isEmpty }) {
+                throw root.error(at: [.key("attacks")], "\(attack.name) needs shadow models, which the fast profile does not train; "
+                                 + "remove it or use profile: full")
+            }
+            if root.descendant([.key("shadows")]) != nil {
+                throw root.error(at: [.key("shadows")], "the fast profile trains no shadows (its attacks use the gold models as references); "
+                                 + "remove shadows or use profile: full")
+            }
+            if !shadowAttacks.isEmpty, gold < 2 {
+                throw root.error(at: [.key("gold")], "the fast profile scores each gold model against the others, so it needs gold ≥ 2 "
+                                 + "(16 for a gate), got \(gold)")
+            }
+            return
+        }
         guard !shadowAttacks.isEmpty else { return }
         let users = shadowAttacks.count > 2
             ? shadowAttacks.dropLast().joined(separator: ", ") + " and " + shadowAttacks.last!
@@ -57,6 +72,12 @@ extension AuditSpec {
             if let needed = AttackRegistry.attack(measuring: rule.metric), !attacks.contains(needed.name) {
                 throw root.error(at: at + [.key("metric")], "\(rule.metric) is measured by \(needed.name), which is not in attacks; "
                                  + "add \(needed.name) to attacks or remove this rule")
+            }
+            if profile == .fast, let needed = AttackRegistry.attack(measuring: rule.metric), needed.usesReferenceModels,
+               !needed.goldReferencedVariants.contains(where: { rule.metric.hasPrefix("\(needed.name).\($0).") }) {
+                throw root.error(at: at + [.key("metric")], "\(rule.metric) needs shadow models, which the fast profile does not train; "
+                                 + "use " + needed.goldReferencedVariants.map { "\(needed.name).\($0).auc" }.joined(separator: " or ")
+                                 + ", or profile: full")
             }
             if rule.bound == .null, !AuditMetricNames.withNull.contains(rule.metric) {
                 throw root.error(at: at, "\(rule.metric) has no null distribution (only the attacks' metrics are scored on gold "

@@ -37,6 +37,9 @@ public struct AuditSpec: Equatable, Sendable {
     public var gold: Int = AuditSpec.defaultGoldModels
 
     public static let defaultGoldModels = 16
+    /// `full` (shadows applying the claimed method, online and method-level attacks) or `fast`
+    /// (no shadows: the gold models are every reference-model attack's references; docs/profiles.md).
+    public var profile: AuditProfile = .full
     /// Which attacks run: `AttackRegistry` names, in registry order.
     public var attacks: [String] = AttackRegistry.defaults.map(\.name)
     public var settings = AuditSettings()
@@ -71,6 +74,19 @@ public struct AuditSpec: Equatable, Sendable {
         if case let .unlearn(unlearn) = target { return unlearn.method }
         return nil
     }
+}
+
+/// How much an audit trains (docs/profiles.md).
+public enum AuditProfile: String, Sendable, Equatable, CaseIterable {
+    /// K shadows applying the claimed method and G gold models: online and offline attacks, and
+    /// statements about the method.
+    case full
+    /// G gold models only: offline attacks against them, forget quality, and nulls by leaving each
+    /// gold model out in turn. About a third of the full profile's training.
+    case fast
+
+    /// Where reference-model attacks take their references from.
+    public var references: ReferenceSource { self == .fast ? .golds : .shadows }
 }
 
 /// The spec file itself.
@@ -234,4 +250,16 @@ public enum AuditMetricNames {
         GateRule(metric: "umia.cross_validated.auc", .atMost, .null),
         GateRule(metric: "forget_quality.median_pvalue", .atLeast, .null),
     ]
+
+    /// The fast profile's defaults: the offline attacks against the gold models, the shadow-free
+    /// U-MIA and forget quality, each against what exact retraining gives.
+    public static let fastRules = [
+        GateRule(metric: "ulira.offline.auc", .atMost, .null),
+        GateRule(metric: "rmia.offline.auc", .atMost, .null),
+        GateRule(metric: "umia.cross_validated.auc", .atMost, .null),
+        GateRule(metric: "forget_quality.median_pvalue", .atLeast, .null),
+    ]
+
+    /// The default rules of `profile`.
+    public static func defaultRules(for profile: AuditProfile) -> [GateRule] { profile == .fast ? fastRules : defaultRules }
 }

@@ -20,7 +20,7 @@ struct SpecReader {
     /// The spec file's directory.
     let directory: URL
 
-    static let topKeys = ["name", "description", "seed", "data", "splits", "original", "target", "shadows", "gold", "references",
+    static let topKeys = ["name", "description", "seed", "data", "splits", "original", "target", "profile", "shadows", "gold", "references",
                           "trainer", "attacks", "settings", "cache", "gate"]
     static let recipeKeys = ["epochs", "batch_size", "learning_rate", "weight_decay", "negatives_per_positive", "image_hidden",
                              "text_hidden", "fusion_hidden", "activation"]
@@ -36,6 +36,13 @@ struct SpecReader {
         spec.description = try top.optional("description")?.string()
         if let node = top["seed"] { spec.seed = try node.unsignedInteger() }
         if let node = top["splits"] { spec.splits = try splits(node) }
+        if let node = top["profile"] {
+            let name = try node.nonEmptyString()
+            guard let profile = AuditProfile(rawValue: name) else {
+                throw node.error("is '\(name)'; use full (shadows and gold models) or fast (gold models only, docs/profiles.md)")
+            }
+            spec.profile = profile
+        }
         if let node = top["shadows"] { spec.shadows = try shadows(node) }
         if let node = top["gold"] { spec.gold = try node.integer(in: 0...256) }
         if let node = top["references"] { try references(node, top: top, into: &spec) }
@@ -48,7 +55,7 @@ struct SpecReader {
         spec.cache = try top.optional("cache").map(path)
         if let node = top["gate"] { spec.gate = try gate(node) }
         let rulesWritten = root.descendant([.key("gate"), .key("rules")]) != nil
-        if !rulesWritten { spec.gate.rules = AuditMetricNames.defaultRules.filter { spec.runs(metric: $0.metric) } }
+        if !rulesWritten { spec.gate.rules = AuditMetricNames.defaultRules(for: spec.profile).filter { spec.runs(metric: $0.metric) } }
         try spec.check(root, rulesWritten: rulesWritten)
         return spec
     }

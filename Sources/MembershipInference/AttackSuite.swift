@@ -78,20 +78,36 @@ public struct AttackSuiteResult: Sendable {
 public enum AttackSuite {
     /// Runs `attacks` on `table`, in the order given.
     /// - Throws: the first attack's error, or `AttackError` when an attack needs signals the table lacks.
+    /// With `references: .golds` (the fast profile) an attack that fits reference models is fitted
+    /// on the gold models instead of shadows (`SignalTable.goldReferenced`), and gold model g is
+    /// scored for the nulls by the attack fitted on the other gold models (`goldLeftOut`).
     public static func run(_ attacks: [any MembershipAttack], on table: SignalTable,
-                           options: AttackOptionValues = AttackOptionValues()) throws -> AttackSuiteResult {
+                           options: AttackOptionValues = AttackOptionValues(),
+                           references: ReferenceSource = .shadows) throws -> AttackSuiteResult {
         var results: [AttackResult] = []
         var measurements: [String: MetricMeasurement] = [:]
         var scores: [String: [Double]] = [:]
         for attack in attacks {
-            try check(attack, table)
-            let fitted = try attack.fit(table, context: AttackContext(options: options))
+            let goldReferenced = references == .golds && attack.usesReferenceModels
+            let fitted: any FittedAttack
+            let scoreGold: (Int) throws -> AttackScoring?
+            if goldReferenced {
+                try checkGoldReferenced(attack, table)
+                let context = AttackContext(options: options, references: .golds)
+                fitted = try attack.fit(try table.goldReferenced(), context: context)
+                scoreGold = { g in try attack.fit(try table.goldLeftOut(g), context: context).score(.target) }
+            } else {
+                try check(attack, table)
+                let plain = try attack.fit(table, context: AttackContext(options: options))
+                fitted = plain
+                scoreGold = { g in try plain.score(.gold(g)) }
+            }
             guard let target = try fitted.score(.target) else {
                 throw AttackError(description: "\(attack.name) gave no scores for the audited model; this is a bug in the attack", status: .software)
             }
             let variants = try variantMetrics(attack, target, labels: table.labels, model: "audited model")
             let audited = metricValues(attack, variants: variants, values: target.values)
-            let nulls = try nullDistributions(attack, fitted, table: table, audited: audited)
+            let nulls = try nullDistributions(attack, golds: table.golds.count, scoreGold, labels: table.labels, audited: audited)
             for variant in attack.variants where variants[variant.name] != nil {
                 scores["\(attack.name).\(variant.name)"] = target.scores[variant.name]
             }
@@ -160,14 +176,33 @@ public enum AttackSuite {
         }
     }
 
+    /// The signals a gold-referenced attack needs: at least 2 gold models (each is scored against
+    /// the others), with population outputs for RMIA; the rest as `check` asks.
+    static func checkGoldReferenced(_ attack: any MembershipAttack, _ table: SignalTable) throws {
+        guard !attack.goldReferencedVariants.isEmpty else {
+            throw AttackError(description: "\(attack.name) cannot use gold models as its references (the fast profile); run it with profile: full")
+        }
+        guard table.golds.count >= 2 else {
+            throw AttackError(description: "\(attack.name) with gold models as references needs at least 2 of them (each is scored against the others), got \(table.golds.count); set gold ≥ 2, 16 for a gate")
+        }
+        if attack.needs.contains(.population) {
+            guard table.target.population != nil, table.golds.allSatisfy({ $0.population != nil }) else {
+                throw AttackError(description: "\(attack.name) needs outputs on population rows from the audited model and every gold model, which this audit did not collect")
+            }
+        }
+        var rest = attack.needs
+        rest.remove([.shadows, .population])
+        try check(RequirementsOnly(name: attack.name, needs: rest), table)
+    }
+
     /// Every metric of `attack` with each gold model scored as the target, by full metric name;
     /// empty when the attack cannot score gold models in this table.
-    static func nullDistributions(_ attack: any MembershipAttack, _ fitted: any FittedAttack, table: SignalTable,
+    static func nullDistributions(_ attack: any MembershipAttack, golds: Int, _ scoreGold: (Int) throws -> AttackScoring?, labels: [Bool],
                                   audited: [String: Double]) throws -> [String: NullDistribution] {
         var perGold: [[String: Double]] = []
-        for g in table.golds.indices {
-            guard let scoring = try fitted.score(.gold(g)) else { return [:] }
-            let variants = try variantMetrics(attack, scoring, labels: table.labels, model: "gold \(g)")
+        for g in 0..<golds {
+            guard let scoring = try scoreGold(g) else { return [:] }
+            let variants = try variantMetrics(attack, scoring, labels: labels, model: "gold \(g)")
             perGold.append(metricValues(attack, variants: variants, values: scoring.values))
         }
         guard !perGold.isEmpty else { return [:] }
@@ -177,5 +212,19 @@ public enum AttackSuite {
             if series.count == perGold.count { nulls[name] = NullDistribution(values: series, audited: value) }
         }
         return nulls
+    }
+}
+
+/// An attack's needs alone, for checking a table without the attack.
+private struct RequirementsOnly: MembershipAttack {
+    let name: String
+    let needs: SignalNeeds
+    var title: String { name }
+    var summary: String { "" }
+    var variants: [ScoreVariant] { [] }
+    var valueMetrics: [ValueMetric] { [] }
+    var detailType: any AttackDetail.Type { ULiRADetail.self }
+    func fit(_ table: SignalTable, context: AttackContext) throws -> any FittedAttack {
+        throw AttackError(description: "\(name): a requirements check cannot be fitted", status: .software)
     }
 }

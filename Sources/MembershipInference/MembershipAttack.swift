@@ -80,10 +80,26 @@ public struct AttackScoring: Sendable {
 public struct AttackContext: Sendable {
     /// Option values by key (`AttackOption.key`), with the defaults filled in.
     public let options: AttackOptionValues
+    /// What the table's `shadows` are: shadow models with their membership (the full profile), or
+    /// gold models standing in as references that never saw any pool example (the fast profile).
+    public let references: ReferenceSource
 
-    public init(options: AttackOptionValues = AttackOptionValues()) {
+    public init(options: AttackOptionValues = AttackOptionValues(), references: ReferenceSource = .shadows) {
         self.options = options
+        self.references = references
     }
+}
+
+/// Where an attack's reference models come from (docs/profiles.md).
+///
+/// - `shadows`: shadow models that trained on part of the pool and then applied the audited
+///   method, with their membership; online and offline variants both exist.
+/// - `golds`: the gold models (retrained on D_r) as references: every pool example is "out" for
+///   every one of them, so only the offline variants and the reference-free ones exist. The
+///   suite scores gold model g against the others (leave-one-out) for the nulls.
+public enum ReferenceSource: String, Sendable, Codable, CaseIterable {
+    case shadows
+    case golds
 }
 
 /// A membership-inference attack or test (SPEC §5): a pure scorer over a `SignalTable`.
@@ -115,6 +131,10 @@ public protocol MembershipAttack: Sendable {
     /// Whether a spec without an `attacks:` list runs it.
     var runsByDefault: Bool { get }
 
+    /// Its score variants when the references are gold models (`ReferenceSource.golds`): the
+    /// variants that need no "in" reference. Empty for an attack that cannot run that way.
+    var goldReferencedVariants: [String] { get }
+
     /// Fits the attack on the table's reference models.
     /// - Throws: `AttackError` naming the missing or unusable signal and the fix.
     func fit(_ table: SignalTable, context: AttackContext) throws -> any FittedAttack
@@ -131,6 +151,11 @@ extension MembershipAttack {
     public var wants: SignalNeeds { [] }
     public var options: [AttackOption] { [] }
     public var runsByDefault: Bool { true }
+    public var goldReferencedVariants: [String] { [] }
+
+    /// Whether the attack fits reference models (it needs shadows in the full profile; in the fast
+    /// profile the gold models take their place).
+    public var usesReferenceModels: Bool { needs.contains(.shadows) }
 
     /// Every metric this attack reports: `<name>.<variant>.auc`, `<name>.<variant>.accuracy` for
     /// variants with a natural threshold, and `<name>.<value>`.

@@ -42,20 +42,25 @@ public struct RMIAAttack: MembershipAttack {
                                                   help: "RMIA's offline a: tuned by attacking reference 0 with the others, or fixed at rmia_offline_a")
     public var options: [AttackOption] { [Self.gamma, Self.offlineA, Self.offlineARule] }
 
+    /// With gold models as references every example is out for every reference: offline only,
+    /// with the fixed a (tuning a needs references that trained on part of the pool).
+    public var goldReferencedVariants: [String] { ["offline"] }
+
     public func fit(_ table: SignalTable, context: AttackContext) throws -> any FittedAttack {
         let references = try RMIAReferences(pool: table.shadows.map(\.trueClassProbability), membership: table.membership,
                                             population: table.shadows.map { $0.population ?? [] })
         let gamma = context.options.number(Self.gamma)
         var a = context.options.number(Self.offlineA)
         var tuning: RMIATuning?
-        if context.options.text(Self.offlineARule) == "tuned" {
+        let goldReferenced = context.references == .golds
+        if !goldReferenced && context.options.text(Self.offlineARule) == "tuned" {
             tuning = try references.tuneOfflineA(gamma: gamma)
             a = tuning?.a ?? a
         }
         let detail = RMIADetail(references: references.count, minimumInReferences: references.minimumIn,
                                 minimumOutReferences: references.minimumOut, populationRows: references.populationCount,
-                                gamma: gamma, offlineA: a, tuning: tuning)
-        return Fitted(references: references, table: table, gamma: gamma, a: a, detail: detail)
+                                gamma: gamma, offlineA: a, tuning: tuning, goldReferenced: goldReferenced ? true : nil)
+        return Fitted(references: references, table: table, gamma: gamma, a: a, detail: detail, offlineOnly: goldReferenced)
     }
 
     struct Fitted: FittedAttack {
@@ -64,16 +69,19 @@ public struct RMIAAttack: MembershipAttack {
         let gamma: Double
         let a: Double
         let detail: RMIADetail
+        /// True when the references are gold models: the online mean would mix nothing but out references.
+        var offlineOnly = false
 
         func score(_ model: ScoredModel) throws -> AttackScoring? {
             let signals = table.signals(of: model)
             guard let population = signals.population else {
                 throw AttackError(description: "RMIA needs \(signals.name)'s outputs on the population rows")
             }
-            return AttackScoring(scores: [
-                "online": try references.online(target: signals.trueClassProbability, targetPopulation: population, gamma: gamma),
-                "offline": try references.offline(target: signals.trueClassProbability, targetPopulation: population, a: a, gamma: gamma),
-            ], detail: model == .target ? detail : nil)
+            var scores = ["offline": try references.offline(target: signals.trueClassProbability, targetPopulation: population, a: a, gamma: gamma)]
+            if !offlineOnly {
+                scores["online"] = try references.online(target: signals.trueClassProbability, targetPopulation: population, gamma: gamma)
+            }
+            return AttackScoring(scores: scores, detail: model == .target ? detail : nil)
         }
     }
 }
@@ -238,11 +246,13 @@ public struct RMIADetail: AttackDetail, Equatable {
     public let gamma: Double
     /// The offline a used.
     public let offlineA: Double
-    /// Nil when a was not tuned (turned off, or fewer than 2 references).
+    /// Nil when a was not tuned (turned off, fewer than 2 references, or gold references).
     public let tuning: RMIATuning?
+    /// True when the gold models were the references (the fast profile); absent otherwise.
+    public var goldReferenced: Bool? = nil
 
     enum CodingKeys: String, CodingKey {
-        case references, gamma, tuning
+        case references, gamma, tuning, goldReferenced = "gold_referenced"
         case minimumInReferences = "minimum_in_references", minimumOutReferences = "minimum_out_references"
         case populationRows = "population_rows", offlineA = "offline_a"
     }
@@ -250,8 +260,11 @@ public struct RMIADetail: AttackDetail, Equatable {
     public var presentation: [DetailBlock] {
         let how = tuning.map { "tuned on the references (attacking reference 0 with the others on \($0.examples) pool examples: AUC "
             + "\(DetailFormat.fixed($0.aucs.max())) at the chosen a)" } ?? "not tuned"
+        let referenceModels = goldReferenced == true
+            ? "\(references) gold models, every example out (fast profile; each gold model's null value against the others)"
+            : "\(references) (at least \(minimumInReferences) in and \(minimumOutReferences) out per example)"
         return [.facts([
-            DetailFact("Reference models", "\(references) (at least \(minimumInReferences) in and \(minimumOutReferences) out per example)"),
+            DetailFact("Reference models", referenceModels),
             DetailFact("Population rows z", "\(populationRows)"),
             DetailFact("γ", DetailFormat.fixed(gamma, digits: 2)),
             DetailFact("Offline a", "\(DetailFormat.fixed(offlineA, digits: 1)), \(how)"),

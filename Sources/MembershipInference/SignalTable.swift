@@ -221,6 +221,23 @@ public struct SignalTable: Sendable {
         }
     }
 
+    /// The table with the gold models as the references (the fast profile): every pool example is
+    /// out for each of them, since they were retrained on D_r.
+    public func goldReferenced() throws -> SignalTable {
+        try SignalTable(labels: labels, target: target, original: original, shadows: golds,
+                        membership: golds.map { _ in [Bool](repeating: false, count: labels.count) }, golds: golds,
+                        calibration: calibration, seed: seed)
+    }
+
+    /// Gold model `g` as the audited model and the other gold models as its references: how a
+    /// gold-referenced attack scores gold model g for its null distribution (leave-one-out).
+    public func goldLeftOut(_ g: Int) throws -> SignalTable {
+        let others = golds.indices.filter { $0 != g }.map { golds[$0] }
+        return try SignalTable(labels: labels, target: golds[g], original: original, shadows: others,
+                               membership: others.map { _ in [Bool](repeating: false, count: labels.count) }, golds: others,
+                               calibration: calibration, seed: seed)
+    }
+
     /// The number of population rows, or nil when none were collected.
     public var populationSize: Int? { target.population?.count }
     /// The number of D_f examples (the pool's first `memberCount` examples are D_f).

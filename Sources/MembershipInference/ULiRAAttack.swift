@@ -30,14 +30,19 @@ public struct ULiRAAttack: MembershipAttack {
         help: "U-LiRA's σ: per-example, pooled, or automatic (per example when every example has 32 or more shadows per side)")
     public var options: [AttackOption] { [Self.variance] }
 
+    /// With gold models as references every example is out for every reference: offline only.
+    public var goldReferencedVariants: [String] { ["offline"] }
+
     public func fit(_ table: SignalTable, context: AttackContext) throws -> any FittedAttack {
         let variance = LiRAVariance(rawValue: context.options.text(Self.variance)) ?? .automatic
         let scores = table.shadows.map(\.lira)
         let gaussians = try ShadowGaussians(shadowScores: scores, keep: table.membership, variance: variance)
-        let level = try Self.methodLevel(scores: scores, membership: table.membership, variance: gaussians.variance)
+        let goldReferenced = context.references == .golds
+        let level = goldReferenced ? nil : try Self.methodLevel(scores: scores, membership: table.membership, variance: gaussians.variance)
         let detail = ULiRADetail(variance: gaussians.variance.rawValue, shadows: scores.count, minimumInShadows: gaussians.minimumInCount,
-                                 minimumOutShadows: gaussians.minimumOutCount, methodLevel: level)
-        return Fitted(gaussians: gaussians, table: table, detail: detail)
+                                 minimumOutShadows: gaussians.minimumOutCount, methodLevel: level,
+                                 references: goldReferenced ? ReferenceSource.golds.rawValue : nil)
+        return Fitted(gaussians: gaussians, table: table, detail: detail, offlineOnly: goldReferenced)
     }
 
     /// Each shadow as the target, scored by the Gaussians of the others (online AUC on its own in
@@ -56,12 +61,14 @@ public struct ULiRAAttack: MembershipAttack {
         let gaussians: ShadowGaussians
         let table: SignalTable
         let detail: ULiRADetail
+        /// True when the references are gold models: no "in" Gaussian exists.
+        var offlineOnly = false
 
         func score(_ model: ScoredModel) throws -> AttackScoring? {
             let phi = table.signals(of: model).lira
-            return AttackScoring(scores: ["online": try gaussians.onlineScores(targetScores: phi),
-                                          "offline": try gaussians.offlineScores(targetScores: phi)],
-                                 detail: model == .target ? detail : nil)
+            var scores = ["offline": try gaussians.offlineScores(targetScores: phi)]
+            if !offlineOnly { scores["online"] = try gaussians.onlineScores(targetScores: phi) }
+            return AttackScoring(scores: scores, detail: model == .target ? detail : nil)
         }
     }
 }
@@ -99,21 +106,30 @@ public struct ULiRADetail: AttackDetail, Equatable {
     public let minimumOutShadows: Int
     /// Each shadow as the target, scored with the others (online AUC on its in vs out examples).
     public let methodLevel: MethodLevelSummary?
+    /// "golds" when the gold models were the references (the fast profile); absent for shadows.
+    public let references: String?
 
-    public init(variance: String, shadows: Int, minimumInShadows: Int, minimumOutShadows: Int, methodLevel: MethodLevelSummary?) {
+    public init(variance: String, shadows: Int, minimumInShadows: Int, minimumOutShadows: Int, methodLevel: MethodLevelSummary?,
+                references: String? = nil) {
         self.variance = variance
         self.shadows = shadows
         self.minimumInShadows = minimumInShadows
         self.minimumOutShadows = minimumOutShadows
         self.methodLevel = methodLevel
+        self.references = references
     }
 
     enum CodingKeys: String, CodingKey {
-        case variance, shadows
+        case variance, shadows, references
         case minimumInShadows = "minimum_in_shadows", minimumOutShadows = "minimum_out_shadows", methodLevel = "method_level"
     }
 
     public var presentation: [DetailBlock] {
+        if references == ReferenceSource.golds.rawValue {
+            return [.paragraph("Fast profile: the \(shadows) gold models are the references, every example out for each of them, so "
+                + "only the offline score exists; each gold model's null value is scored against the other gold models. σ estimated "
+                + "\(variance).")]
+        }
         var blocks: [DetailBlock] = [.paragraph("\(shadows) shadow models; σ estimated \(variance) (at least \(minimumInShadows) in and "
             + "\(minimumOutShadows) out shadows per example).")]
         if let level = methodLevel {

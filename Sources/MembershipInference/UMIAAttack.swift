@@ -38,17 +38,22 @@ public struct UMIAAttack: MembershipAttack {
                                               help: "U-MIA's features: all of SPEC §4's signals (φ, loss, entropy, sorted probabilities, truth ratio), or lira (φ alone)")
     public var options: [AttackOption] { [Self.folds, Self.features] }
 
+    /// With gold models as references no shadow ever trained on a pool example, so only the
+    /// shadow-free attacker exists.
+    public var goldReferencedVariants: [String] { ["cross_validated"] }
+
     public func fit(_ table: SignalTable, context: AttackContext) throws -> any FittedAttack {
         let all = context.options.text(Self.features) == "all"
         // The truth ratio is a feature only when every model has it.
         let ratios = all && ([table.target] + table.shadows + table.golds).allSatisfy { $0.truthRatios != nil }
         let signals = Signals(all: all, truthRatio: ratios)
         var features: [[Double]] = [], labels: [Bool] = []
-        for (shadow, kept) in zip(table.shadows, table.membership) {
+        let goldReferenced = context.references == .golds
+        for (shadow, kept) in zip(table.shadows, table.membership) where !goldReferenced {
             features += signals.rows(shadow)
             labels += kept
         }
-        let attacker = try LogisticRegression(features: features, labels: labels)
+        let attacker = goldReferenced ? nil : try LogisticRegression(features: features, labels: labels)
         let folds = context.options.integer(Self.folds)
         let assignment = try CrossValidation.stratifiedFolds(labels: table.labels, folds: folds,
                                                              seed: RandomSource.derivedSeed(table.seed, "umia-folds"))
@@ -81,7 +86,8 @@ public struct UMIAAttack: MembershipAttack {
     }
 
     struct Fitted: FittedAttack {
-        let attacker: LogisticRegression
+        /// Nil when the references are gold models (no shadow-trained attacker).
+        let attacker: LogisticRegression?
         let assignment: [Int]
         let table: SignalTable
         let signals: Signals
@@ -90,8 +96,9 @@ public struct UMIAAttack: MembershipAttack {
         func score(_ model: ScoredModel) throws -> AttackScoring? {
             let rows = signals.rows(table.signals(of: model))
             let outOfFold = try CrossValidation.logisticOutOfFoldProbabilities(features: rows, labels: table.labels, folds: assignment)
-            return AttackScoring(scores: ["shadow": attacker.probabilities(rows), "cross_validated": outOfFold],
-                                 detail: model == .target ? detail : nil)
+            var scores = ["cross_validated": outOfFold]
+            if let attacker { scores["shadow"] = attacker.probabilities(rows) }
+            return AttackScoring(scores: scores, detail: model == .target ? detail : nil)
         }
     }
 }

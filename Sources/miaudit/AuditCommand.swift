@@ -214,7 +214,11 @@ enum AuditSummary {
         lines.append("audit \(report.auditName): \(target.modelID) (\(target.kind)) on \(report.dataSet.name), \(forget) forget vs \(holdout) holdout rows, seed \(report.seed)")
         if let references = report.references {
             let trained = (references.shadowModels + references.goldModels).filter { !$0.fromCache }.count
-            lines.append("models: \(references.shadowModels.count) shadows applying \(references.shadowMethod ?? "-"), \(references.goldModels.count) gold; \(trained) trained now, the rest from the cache")
+            if references.profile == "fast" {
+                lines.append("models: fast profile, \(references.goldModels.count) gold models as the references (no shadows); \(trained) trained now, the rest from the cache")
+            } else {
+                lines.append("models: \(references.shadowModels.count) shadows applying \(references.shadowMethod ?? "-"), \(references.goldModels.count) gold; \(trained) trained now, the rest from the cache")
+            }
         }
         var rows = [["rule", "value", "interval", "bound", "p (Holm)", "outcome"]]
         for result in report.gate.results {

@@ -12,7 +12,7 @@ struct DemoCommand: ParsableCommand {
             Runs miaudit remediate on audits/fake-deletion.yaml: the original model (trained on the bundled \
             emoji-cldr data when reports/demo/original.safetensors is missing) claims to have deleted the forget \
             split but changed nothing. Step 1 audits that claim with every attack (SVM, U-LiRA and U-MIA with 16 \
-            shadows, forget quality against 8 gold models) and should fail; step 2 applies multidelete-calibrated; \
+            shadows, forget quality against 16 gold models) and should fail; step 2 applies multidelete-calibrated; \
             step 3, if needed, retrains. Each step is a signed report in --db; each is exported as HTML beside \
             the models in --output, and the chain is verified with the key's public half. The signing key is \
             created when missing. Shadows and gold models are cached in audits/cache, so a second run takes \

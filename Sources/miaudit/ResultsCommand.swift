@@ -82,7 +82,7 @@ struct ResultsCommand: ParsableCommand {
               miaudit results methods --out docs/results.md
               miaudit results references --out docs/results.md
             """,
-        subcommands: [ResultsMethodsCommand.self, ResultsReferencesCommand.self, ResultsGateCommand.self],
+        subcommands: [ResultsMethodsCommand.self, ResultsReferencesCommand.self, ResultsGateCommand.self, ResultsProfilesCommand.self],
         defaultSubcommand: ResultsMethodsCommand.self)
 }
 

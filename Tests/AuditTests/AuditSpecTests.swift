@@ -174,10 +174,32 @@ import Testing
             .contains("original: has trainer beside other keys") == true)
     }
 
+    @Test func theFastProfileTrainsNoShadowsAndGatesOnOfflineAttacksAgainstTheGoldModels() throws {
+        let spec = try AuditSpec.parse(yaml: Self.minimal + "\nprofile: fast\ngold: 16", path: Self.file)
+        #expect(spec.profile == .fast && spec.profile.references == .golds)
+        #expect(spec.gate.rules == AuditMetricNames.fastRules)
+        #expect(spec.gate.rules.map(\.metric) == ["ulira.offline.auc", "rmia.offline.auc", "umia.cross_validated.auc",
+                                                 "forget_quality.median_pvalue"])
+        #expect(try AuditSpec.parse(yaml: Self.minimal, path: Self.file).profile == .full)
+        // Without rmia in the attacks its rule is left out, as for the full profile's defaults.
+        let noRMIA = try AuditSpec.parse(yaml: Self.minimal + "\nprofile: fast\nattacks: [ulira, forget_quality]", path: Self.file)
+        #expect(noRMIA.gate.rules.map(\.metric) == ["ulira.offline.auc", "forget_quality.median_pvalue"])
+
+        #expect(message(Self.minimal + "\nprofile: quick")
+            == "/specs/audits/x.yaml:5: profile: is 'quick'; use full (shadows and gold models) or fast (gold models only, docs/profiles.md)")
+        #expect(message(Self.minimal + "\nprofile: fast\nshadows: {count: 16}")?
+            .contains("shadows: the fast profile trains no shadows") == true)
+        #expect(message(Self.minimal + "\nprofile: fast\ngold: 1")?.contains("gold: the fast profile scores each gold model against the others") == true)
+        #expect(message(Self.minimal + "\nprofile: fast\ngate:\n  rules:\n    - {metric: ulira.online.auc, at_most: null}")?
+            .contains("ulira.online.auc needs shadow models, which the fast profile does not train; use ulira.offline.auc") == true)
+        #expect(message(Self.minimal + "\nprofile: fast\ngate:\n  rules:\n    - {metric: umia.shadow.auc, at_most: null}")?
+            .contains("use umia.cross_validated.auc") == true)
+    }
+
     @Test func unknownKeysAreErrorsWithTheirPathAndLine() {
         #expect(message(Self.minimal + "\nshadow: {count: 16}")
             == "/specs/audits/x.yaml:5: shadow: unknown key; did you mean \"shadows\"? known keys: name, description, seed, data, splits, "
-            + "original, target, shadows, gold, references, trainer, attacks, settings, cache, gate")
+            + "original, target, profile, shadows, gold, references, trainer, attacks, settings, cache, gate")
         #expect(message(Self.minimal + "\nshadows:\n  method: none\n  cuont: 16")
             == "/specs/audits/x.yaml:7: shadows.cuont: unknown key; did you mean \"count\"? known keys: count, method")
         #expect(message(Self.minimal + "\ngate:\n  rules:\n    - {metric: ulira.online.auc, at_mots: 0.6}")

@@ -83,6 +83,9 @@ extension ReportContent {
         }
         facts = [
             ("Provider", ExportCell(references.provider)),
+            ("Profile", ExportCell(references.profile == "fast"
+                ? "fast: no shadows; the gold models are the attacks' references, each scored against the others for the nulls"
+                : "full: shadows applying the claimed method, and gold models")),
             ("Method the shadows applied", references.shadowMethod.map(ExportCell.code) ?? ExportCell("— (no shadows)")),
             ("Shadow models", ExportCell(countWithCache(references.shadowModels))),
             ("Gold models (retrained on D_r)", ExportCell(countWithCache(references.goldModels))),

@@ -9,6 +9,16 @@ public enum AuditMetrics {
     /// Every attack metric with its interval and null values, and the utility metrics;
     /// non-finite values are left out.
     public static func measure(suite: AttackSuiteResult, utility: UtilityComparison) -> [String: MeasuredMetric] {
+        var metrics = attackMetrics(suite)
+        // Classification reports name the same figures as plain accuracies.
+        let prefix = utility.audited.isClassification ? "utility.test_accuracy" : "utility.test_itm_accuracy"
+        metrics[prefix] = MeasuredMetric(value: utility.audited.testITMAccuracy)
+        if let change = utility.testITMAccuracyChange { metrics[prefix + "_drop"] = MeasuredMetric(value: -change) }
+        return metrics.filter { $0.value.value.isFinite }
+    }
+
+    /// Every attack metric with its interval and null values; non-finite values are left out.
+    public static func attackMetrics(_ suite: AttackSuiteResult) -> [String: MeasuredMetric] {
         var metrics: [String: MeasuredMetric] = [:]
         for (name, measured) in suite.measurements {
             let scale: NullScale = measured.isPValue ? .probit : .identity
@@ -17,10 +27,6 @@ public enum AuditMetrics {
                                undecidable: measured.undecidable)
             } ?? MeasuredMetric(value: measured.value, nullValues: measured.null?.values, scale: scale, undecidable: measured.undecidable)
         }
-        // Classification reports name the same figures as plain accuracies.
-        let prefix = utility.audited.isClassification ? "utility.test_accuracy" : "utility.test_itm_accuracy"
-        metrics[prefix] = MeasuredMetric(value: utility.audited.testITMAccuracy)
-        if let change = utility.testITMAccuracyChange { metrics[prefix + "_drop"] = MeasuredMetric(value: -change) }
         return metrics.filter { $0.value.value.isFinite }
     }
 }

@@ -119,7 +119,12 @@ public enum AuditPipeline {
         defer { target.adapter.close() }
 
         let attacks = spec.attackList
-        let needs = attacks.reduce(SignalNeeds()) { $0.union($1.needs).union($1.wants) }
+        var needs = attacks.reduce(SignalNeeds()) { $0.union($1.needs).union($1.wants) }
+        if spec.profile == .fast, needs.contains(.shadows) {
+            // The gold models are the references: no shadows are trained.
+            needs.remove(.shadows)
+            needs.insert(.golds)
+        }
         let obtainedReferences = try referenceModels(spec, needs: needs, dataSet: dataSet, data: data, splits: splits, original: original,
                                                      trainer: trainer, progress: progress)
         let references = obtainedReferences.wrapped(recorded)
@@ -150,7 +155,7 @@ public enum AuditPipeline {
             calibration: try collector.calibration(originalAdapter), seed: spec.seed)
 
         progress(AuditProgress(stage: "attacks", done: 0, total: 1, note: attacks.map(\.name).joined(separator: ", ") + " and utility"))
-        let suite = try AttackSuite.run(attacks, on: table, options: spec.settings.attackOptions)
+        let suite = try AttackSuite.run(attacks, on: table, options: spec.settings.attackOptions, references: spec.profile.references)
         let utility = UtilityComparison(audited: try splits.utility(target.adapter, dataSet),
                                         original: try splits.utility(originalAdapter, dataSet))
         let metrics = AuditMetrics.measure(suite: suite, utility: utility)
@@ -174,7 +179,8 @@ public enum AuditPipeline {
             dataSet: DataSetRecord(name: dataSet.manifest.name, sha256: dataSet.digest, rows: dataSet.count, splitRows: splits.counts),
             models: ModelsRecord(original: originalAdapter.identity, target: target.adapter.identity, targetUnlearning: target.record,
                                  shadowMethod: shadowMethod),
-            references: references.record(shadowMethod: shadowMethod, collapseAccuracy: spec.settings.collapseAccuracy),
+            references: references.record(shadowMethod: shadowMethod, collapseAccuracy: spec.settings.collapseAccuracy,
+                                          profile: spec.profile == .fast ? AuditProfile.fast.rawValue : nil),
             signals: SignalsRecord(forgetRows: splits.pool.forget.count, holdoutRows: splits.pool.holdout.count,
                                    populationRows: population ? collector.population.count : nil,
                                    truthRatio: collector.truth.map { TruthRatioRecord(view: $0.recordedView, perturbations: $0.overClasses ? 0 : spec.settings.perturbations) },
@@ -255,10 +261,11 @@ struct ObtainedReferences {
         for model in shadows + golds { model.adapter.close() }
     }
 
-    func record(shadowMethod: String?, collapseAccuracy: Double) -> ReferencesRecord? {
+    func record(shadowMethod: String?, collapseAccuracy: Double, profile: String? = nil) -> ReferencesRecord? {
         guard let provider, plan != nil else { return nil }
         return ReferencesRecord(provider: provider, shadowMethod: shadows.isEmpty ? nil : shadowMethod,
-                                shadowModels: shadows.map(\.record), goldModels: golds.map(\.record), collapseAccuracy: collapseAccuracy)
+                                shadowModels: shadows.map(\.record), goldModels: golds.map(\.record), collapseAccuracy: collapseAccuracy,
+                                profile: profile)
     }
 }
 

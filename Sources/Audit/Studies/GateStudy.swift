@@ -357,16 +357,20 @@ final class StudyContext {
     let progress: @Sendable (AuditProgress) -> Void
     /// Every target's signals, audited under each audit seed: the retrained models, then each method's.
     let targets: [(group: String, seed: UInt64, signals: ModelSignals)]
-    private(set) var trained = 0
-    private(set) var collapsed = 0
+    var trained = 0
+    var collapsed = 0
 
-    init(_ settings: GateStudy.Settings, progress: @escaping @Sendable (AuditProgress) -> Void) throws {
+    /// Whether every model's signals include the population rows (RMIA's z: validation, then test).
+    let withPopulation: Bool
+
+    init(_ settings: GateStudy.Settings, population: Bool = false, progress: @escaping @Sendable (AuditProgress) -> Void) throws {
         self.settings = settings
         self.progress = progress
+        withPopulation = population
         let setup = try StudySetup(data: settings.data, original: settings.original, cache: settings.cache,
                                    collapseAccuracy: settings.collapseAccuracy, toolVersion: settings.toolVersion)
         (dataSet, splits, bank) = (setup.dataSet, setup.splits, setup.bank)
-        collector = SignalCollector(dataSet: dataSet, pool: splits.pool, population: [],
+        collector = SignalCollector(dataSet: dataSet, pool: splits.pool, population: population ? splits.validation + splits.test : [],
                                     truth: try TruthRatio(dataSet: dataSet, rows: splits.pool.rows, perturbations: TruthRatio.defaultPerturbations,
                                                           seed: RandomSource.derivedSeed(0, "truth-ratio")),
                                     calibrationRows: nil, utilityRows: splits.test)
@@ -376,7 +380,7 @@ final class StudyContext {
             ModelJob(kind: .target, index: $0, trainRows: retain, seed: RandomSource.derivedSeed(0, "gate-study-retrained"))
         }
         var targets: [(String, UInt64, ModelSignals)] = []
-        let retrained = try Self.obtain(bank, collector, retrainJobs, "retrained targets", progress: progress)
+        let retrained = try Self.obtain(bank, collector, retrainJobs, "retrained targets", population: population, progress: progress)
         trained += retrained.trained
         collapsed += retrained.collapsed
         targets += retrained.signals.enumerated().map { ("retrain", UInt64($0.offset), $0.element) }
@@ -386,18 +390,18 @@ final class StudyContext {
                 progress(AuditProgress(stage: "targets", done: 0, total: 1, note: "\(name), unlearning seed \(seed)"))
                 let unlearned = try setup.unlearn(method, seed: RandomSource.derivedSeed(seed, "unlearn-\(name)"), toolVersion: settings.toolVersion)
                 targets.append((name, seed, try collector.signals(NativeAdapter(model: unlearned.model, modelID: name, digest: unlearned.digest),
-                                                                  name: "\(name) seed \(seed)", population: false, truthRatios: true)))
+                                                                  name: "\(name) seed \(seed)", population: population, truthRatios: true)))
             }
         }
         self.targets = targets
     }
 
-    static func obtain(_ bank: ModelBank, _ collector: SignalCollector, _ jobs: [ModelJob], _ what: String,
+    static func obtain(_ bank: ModelBank, _ collector: SignalCollector, _ jobs: [ModelJob], _ what: String, population: Bool = false,
                        progress: @escaping @Sendable (AuditProgress) -> Void) throws -> (signals: [ModelSignals], trained: Int, collapsed: Int) {
         progress(AuditProgress(stage: what, done: 0, total: jobs.count, note: ""))
         let models = try bank.referenceModels(for: jobs) { progress(AuditProgress(stage: what, done: $0.done, total: $0.total, note: $0.note)) }
         let signals = try models.map {
-            try collector.signals($0.adapter, name: "\($0.job.kind.rawValue) \($0.job.index)", population: false, truthRatios: true)
+            try collector.signals($0.adapter, name: "\($0.job.kind.rawValue) \($0.job.index)", population: population, truthRatios: true)
         }
         return (signals, models.filter { !$0.record.fromCache }.count, models.reduce(0) { $0 + $1.record.collapsed })
     }

@@ -1,0 +1,45 @@
+import Foundation
+import SmallFixtureSupport
+import Testing
+
+/// `profile: fast` end to end on the small fixture: no shadows are trained, the gold models are
+/// the references, and the report says so.
+@Suite(.serialized) struct FastProfileTests {
+    @Test func aFastAuditTrainsOnlyGoldModelsAndGatesOnTheOfflineAttacks() throws {
+        let directory = try temporaryDirectory("fast-profile")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let key = directory.appendingPathComponent("keys/auditor.key").path
+        #expect(try runMiaudit(["keys", "generate", "--out", key]).status == 0)
+        let yaml = SmallFixtureSupport.auditSpecYAML(name: "small-fast", method: "none", in: directory)
+            .replacingOccurrences(of: "shadows: {count: 4}\ngold: 2", with: "profile: fast\ngold: 4")
+        #expect(yaml.contains("profile: fast"))
+        let spec = directory.appendingPathComponent("fast.yaml").path
+        try Data(yaml.utf8).write(to: URL(fileURLWithPath: spec))
+        let db = directory.appendingPathComponent("audits.sqlite").path
+
+        let result = try runMiaudit(["audit", spec, "--db", db, "--key", key, "--format", "json", "--threads", "2"])
+        #expect([0, 1].contains(result.status), "\(result.standardError)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [String: Any])
+        let references = try #require(report["references"] as? [String: Any])
+        #expect(references["profile"] as? String == "fast")
+        #expect((references["shadow_models"] as? [Any])?.isEmpty == true)
+        #expect((references["gold_models"] as? [Any])?.count == 4)
+        let metrics = try #require(report["metrics"] as? [String: Any])
+        for name in ["ulira.offline.auc", "rmia.offline.auc", "umia.cross_validated.auc", "forget_quality.median_pvalue"] {
+            #expect(metrics[name] != nil, "\(name) missing")
+        }
+        for name in ["ulira.online.auc", "rmia.online.auc", "umia.shadow.auc"] { #expect(metrics[name] == nil, "\(name) present") }
+        let rules = try #require((report["gate"] as? [String: Any])?["results"] as? [[String: Any]])
+        #expect(rules.compactMap { ($0["rule"] as? [String: Any])?["metric"] as? String }
+            == ["ulira.offline.auc", "rmia.offline.auc", "umia.cross_validated.auc", "forget_quality.median_pvalue"])
+
+        let text = try runMiaudit(["audit", spec, "--db", db, "--key", key, "--threads", "2"])
+        #expect(text.standardOutput.contains("models: fast profile, 4 gold models as the references (no shadows); 0 trained now"),
+                "\(text.standardOutput)")
+        let markdown = directory.appendingPathComponent("r.md").path
+        #expect(try runMiaudit(["report", "export", "2", "--db", db, "--format", "md", "--out", markdown]).status == 0)
+        let page = try String(contentsOfFile: markdown, encoding: .utf8)
+        #expect(page.contains("fast: no shadows; the gold models are the attacks' references"))
+        #expect(page.contains("Fast profile: the 4 gold models are the references"))
+    }
+}
