@@ -68,7 +68,7 @@ let package = Package(
         .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "NumericCore", "GradientChecking"]),
         .testTarget(name: "AuditDataTests", dependencies: ["AuditData", "NumericCore"]),
         .testTarget(name: "MatchingTaskTests", dependencies: ["MatchingTask", "NeuralNet", "AuditData", "NumericCore", "SmallFixtureSupport"]),
-        .testTarget(name: "ModelAdaptersTests", dependencies: ["ModelAdapters", "AuditData", "NeuralNet", "MatchingTask", "NumericCore"],
+        .testTarget(name: "ModelAdaptersTests", dependencies: ["Diagnostics", "ModelAdapters", "AuditData", "NeuralNet", "MatchingTask", "NumericCore"],
                     exclude: ["Fixtures"]),
         .testTarget(name: "MembershipInferenceTests", dependencies: ["MembershipInference", "NumericCore", "Stats"],
                     resources: [.copy("Fixtures")]),

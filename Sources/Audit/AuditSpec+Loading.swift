@@ -77,11 +77,42 @@ extension SpecNode {
             throw AuditSpecError(file: file, line: nil, keyPath: nil,
                                  message: "the file is empty; write an audit spec (name, data, original, target), e.g. as in audits/retrain.yaml")
         }
+        try checkExpandedSize(composed, file: file)
         let root = SpecNode(node: composed, path: SpecPath(), file: file)
         guard composed.mapping != nil else {
             throw root.expected("a mapping at the top level", hint: "write keys such as name, data, original and target, one per line")
         }
         return root
+    }
+
+    /// The most YAML nodes a spec may hold once its aliases are expanded. A real spec has a few
+    /// hundred; nested aliases ("billion laughs") can make a few hundred bytes expand past memory.
+    static let maximumExpandedNodes = 100_000
+
+    /// Walks the composed tree as its readers will (every alias expanded), stopping with an error as
+    /// soon as it passes `maximumExpandedNodes`: bounded time and memory whatever the aliases.
+    static func checkExpandedSize(_ root: Node, file: String) throws {
+        var count = 0
+        var stack: [Node] = [root]
+        while let node = stack.popLast() {
+            count += 1
+            if count > maximumExpandedNodes {
+                throw AuditSpecError(file: file, line: nil, keyPath: nil,
+                                     message: "expands to more than \(maximumExpandedNodes) YAML nodes once its aliases (*name) are expanded; "
+                                     + "a spec needs a few hundred, so write the values out instead of nesting aliases")
+            }
+            switch node {
+            case let .mapping(mapping):
+                for (key, value) in mapping {
+                    stack.append(key)
+                    stack.append(value)
+                }
+            case let .sequence(sequence):
+                stack.append(contentsOf: sequence)
+            default:
+                break
+            }
+        }
     }
 
     private static func yamlError(_ error: YamlError, text: String, file: String) -> AuditSpecError {

@@ -243,8 +243,14 @@ public struct PairDataSet: Sendable {
         let width = array.rowWidth
         var storage: [Float]
         if array.dtype == .uint8 {
-            // At most 255 / a normal Float: always finite, so no scan is needed.
+            // Every feature is at most (largest byte) / scale: finite unless the scale is tiny.
             let divisor = Float(scale)
+            let largest = array.data.max() ?? 0
+            guard (Float(largest) / divisor).isFinite else {
+                throw AuditDataError.invalid(path: url.path,
+                                             problem: "pixel_scale \(scale) turns the byte \(largest) into \(Float(largest) / divisor), beyond 32-bit floats",
+                                             fix: "use the pixel scale the images were stored with, 255 for uint8 pixels")
+            }
             storage = [Float](unsafeUninitializedCapacity: array.count) { buffer, initialized in
                 array.data.withUnsafeBufferPointer { bytes in
                     for i in 0..<bytes.count { buffer[i] = Float(bytes[i]) / divisor }

@@ -29,7 +29,9 @@ public struct AdapterError: ReportableError, Equatable {
         if let request { text += ", \(request)" }
         text += ": \(problem); \(fix)."
         if let tail = standardErrorTail, !tail.isEmpty {
-            text += " The child's stderr ended with: \(tail)"
+            // The child's words: control characters escaped (line feeds kept), at most 2,000 characters.
+            let shown = tail.count > 2_000 ? "…" + String(tail.suffix(2_000)) : tail
+            text += " The child's stderr ended with: \(UntrustedText.escaped(shown, limit: 2_001, keepNewlines: true))"
         }
         return text
     }

@@ -92,7 +92,16 @@ public final class NativeAdapter: ModelAdapter {
                 let width = source.columns
                 for c in 0..<width { texts.storage[k * width + c] = source.storage[query.text * width + c] }
             }
-            result += Loss.probabilities(logits: model.forward(images: images, texts: texts).logits)
+            let logits = model.forward(images: images, texts: texts).logits
+            let probabilities = Loss.probabilities(logits: logits)
+            if let bad = probabilities.firstIndex(where: { $0.contains { !$0.isFinite } }) {
+                let example = batch[batch.startIndex + bad].exampleID(in: dataSet)
+                let row = (0..<logits.columns).map { logits[bad, $0] }
+                throw AdapterError(adapter: "native \(identity.modelID)",
+                                   problem: "the model's logits for example \(example) are \(row), so its probabilities are not numbers; its weights overflow 32-bit arithmetic",
+                                   fix: "retrain or restore the model: a model file with weights this large is damaged", exitStatus: .data)
+            }
+            result += probabilities
             start += batchSize
         }
         return result

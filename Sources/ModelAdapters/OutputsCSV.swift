@@ -42,8 +42,9 @@ enum OutputsCSV {
                                    "give every row an id and one number per class")
             }
             for (offset, text) in record.fields.dropFirst().enumerated() {
-                guard let value = Double(text), value.isFinite else {
-                    throw failure.data("line \(record.line), field \(offset + 2) ('\(classes[offset])') is '\(text)', not a finite number",
+                // Double(String) stops at a NUL byte ("0.5\0xyz" would read as 0.5), so refuse one first.
+                guard !text.utf8.contains(0), let value = Double(text), value.isFinite else {
+                    throw failure.data("line \(record.line), field \(offset + 2) ('\(classes[offset])') is '\(text.replacingOccurrences(of: "\0", with: "\\0"))', not a finite number",
                                        "write plain decimal numbers such as 0.25 or 1e-3")
                 }
                 values.append(value)

@@ -61,7 +61,7 @@ enum ProcessArrays {
         values.reserveCapacity(rows * columns)
         for (row, items) in rowArrays.enumerated() {
             for (column, item) in items.enumerated() {
-                guard !(item is String), let number = item as? Double else {
+                guard !(item is String), !ProcessReplies.isBoolean(item), let number = item as? Double else {
                     throw ProtocolViolation(problem: "'\(field)' row \(row) column \(column) is \(item), not a number", fix: "send numbers only")
                 }
                 values.append(number)

@@ -1,3 +1,4 @@
+import Diagnostics
 import Foundation
 
 /// A reply that breaks protocol version 1, or an error the child reported: what went wrong and how
@@ -36,17 +37,17 @@ enum ProcessReplies {
         return object
     }
 
-    /// The first 200 characters of `line`, in quotes.
+    /// The first 200 characters of `line`, in quotes, control characters escaped.
     static func quote(_ line: Data) -> String {
         let text = String(decoding: line.prefix(800), as: UTF8.self)
-        return "'" + (text.count > 200 ? String(text.prefix(200)) + "…" : text) + "'"
+        return "'" + UntrustedText.escaped(text, limit: 200) + (line.count > 800 ? "…" : "") + "'"
     }
 
     /// Checks the message type; an error reply becomes a violation quoting the child's message.
     static func checkType(_ object: [String: Any], expected: String, line: Data) throws(ProtocolViolation) {
         let type = object["type"] as? String
         if type == "error" {
-            let message = (object["message"] as? String).map { "'\($0)'" } ?? "(no message)"
+            let message = (object["message"] as? String).map { "'" + UntrustedText.escaped($0, limit: 500) + "'" } ?? "(no message)"
             throw ProtocolViolation(problem: "the child replied with an error: \(message)",
                                     fix: "fix what the child's message and stderr describe")
         }
@@ -71,6 +72,13 @@ enum ProcessReplies {
             throw ProtocolViolation(problem: "the hello reply lacks 'model.id' (a non-empty string)",
                                     fix: "announce \"model\": {\"id\": \"name\", \"digest\": \"sha256:<hex>\"}")
         }
+        // The id and the digest go into reports and onto terminals: plain, short text only.
+        for (field, value) in [("model.id", id), ("model.digest", model["digest"] as? String ?? "")] {
+            guard !UntrustedText.hasControlCharacters(value), value.count <= 256 else {
+                throw ProtocolViolation(problem: "the hello reply's '\(field)' is '\(UntrustedText.escaped(value, limit: 80))', which holds control characters or is longer than 256 characters",
+                                        fix: "announce a short plain-text \(field)")
+            }
+        }
         guard let digest = model["digest"] as? String, let colon = digest.firstIndex(of: ":"),
               colon != digest.startIndex, digest.index(after: colon) != digest.endIndex else {
             throw ProtocolViolation(problem: "the hello reply lacks 'model.digest' of the form 'algorithm:hex' (got \(model["digest"].map { "\($0)" } ?? "nothing"))",
@@ -81,8 +89,9 @@ enum ProcessReplies {
                                     fix: "announce \"classes\": [\"no_match\", \"match\"]")
         }
         // Which classes are right depends on the data set; the adapter checks them against it.
-        guard classes.count >= 2, Set(classes).count == classes.count, !classes.contains("") else {
-            throw ProtocolViolation(problem: "the child announced the classes \(classes), not two or more unique non-empty names",
+        guard classes.count >= 2, Set(classes).count == classes.count, !classes.contains(""),
+              !classes.contains(where: UntrustedText.hasControlCharacters) else {
+            throw ProtocolViolation(problem: "the child announced the classes \(UntrustedText.escaped("\(classes)", limit: 300)), not two or more unique, non-empty, plain-text names",
                                     fix: "announce \"classes\": [\"no_match\", \"match\"] for image-text matching, or the classes the hello request lists")
         }
         guard let outputs = (object["outputs"] as? String).flatMap(AdapterDescription.OutputValues.init(rawValue:)) else {
@@ -205,8 +214,17 @@ enum ProcessReplies {
         return result
     }
 
-    /// An integer JSON number (a fraction is not one), or nil.
+    /// Whether a `JSONSerialization` value is `true` or `false`. Foundation hands booleans over as
+    /// numbers that also cast to `Int` and `Double` (1 and 0), so a reply's `"protocol": true` would
+    /// otherwise pass for protocol 1; they come as char-typed `NSNumber`s, which JSON numbers never are.
+    static func isBoolean(_ value: Any?) -> Bool {
+        guard let number = value as? NSNumber else { return false }
+        return String(cString: number.objCType) == "c"
+    }
+
+    /// An integer JSON number (a fraction is not one, nor is `true` or `false`), or nil.
     static func integer(_ value: Any?) -> Int? {
+        if isBoolean(value) { return nil }
         if let int = value as? Int { return int }
         if let double = value as? Double, double == double.rounded(), abs(double) < 1e15 { return Int(double) }
         return nil

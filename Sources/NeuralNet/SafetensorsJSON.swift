@@ -169,39 +169,47 @@ enum SafetensorsJSON {
             }
         }
 
+        /// A string literal (position at its opening quote), in one pass: unescaped runs are copied
+        /// as bytes and each escape appends its UTF-8 encoding, so the cost is linear in the literal's
+        /// length however many escapes it holds.
         mutating func string() throws(SyntaxError) -> String {
             position += 1  // opening quote
-            var scalars = String.UnicodeScalarView()
+            var utf8: [UInt8] = []
             var runStart = position
-            func flushRun(_ end: Int, into scalars: inout String.UnicodeScalarView) {
-                // The header was validated as UTF-8, so any run of unescaped bytes decodes.
-                scalars.append(contentsOf: String(decoding: bytes[runStart..<end], as: UTF8.self).unicodeScalars)
-            }
             while true {
                 guard let byte = current else { throw error("unterminated string") }
                 if byte == UInt8(ascii: "\"") {
-                    flushRun(position, into: &scalars)
+                    // The header was validated as UTF-8, so the collected bytes decode.
+                    let text: String
+                    if utf8.isEmpty {
+                        text = String(decoding: bytes[runStart..<position], as: UTF8.self)
+                    } else {
+                        utf8.append(contentsOf: bytes[runStart..<position])
+                        text = String(decoding: utf8, as: UTF8.self)
+                    }
                     position += 1
-                    return String(scalars)
+                    return text
                 }
                 if byte < 0x20 { throw error("control character 0x\(String(byte, radix: 16)) inside a string") }
                 if byte != UInt8(ascii: "\\") { position += 1; continue }
-                flushRun(position, into: &scalars)
+                utf8.append(contentsOf: bytes[runStart..<position])
                 position += 1
                 guard let escape = current else { throw error("unterminated escape") }
                 position += 1
+                let scalar: Unicode.Scalar
                 switch escape {
-                case UInt8(ascii: "\""): scalars.append("\"")
-                case UInt8(ascii: "\\"): scalars.append("\\")
-                case UInt8(ascii: "/"): scalars.append("/")
-                case UInt8(ascii: "b"): scalars.append("\u{08}")
-                case UInt8(ascii: "f"): scalars.append("\u{0C}")
-                case UInt8(ascii: "n"): scalars.append("\n")
-                case UInt8(ascii: "r"): scalars.append("\r")
-                case UInt8(ascii: "t"): scalars.append("\t")
-                case UInt8(ascii: "u"): scalars.append(try unicodeEscape())
+                case UInt8(ascii: "\""): scalar = "\""
+                case UInt8(ascii: "\\"): scalar = "\\"
+                case UInt8(ascii: "/"): scalar = "/"
+                case UInt8(ascii: "b"): scalar = "\u{08}"
+                case UInt8(ascii: "f"): scalar = "\u{0C}"
+                case UInt8(ascii: "n"): scalar = "\n"
+                case UInt8(ascii: "r"): scalar = "\r"
+                case UInt8(ascii: "t"): scalar = "\t"
+                case UInt8(ascii: "u"): scalar = try unicodeEscape()
                 default: position -= 1; throw error("invalid escape '\\\(Character(Unicode.Scalar(escape)))'")
                 }
+                utf8.append(contentsOf: UTF8.encode(scalar)!)
                 runStart = position
             }
         }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MatchingTask
+import ModelAdapters
 import NeuralNet
 
 struct EvalCommand: ParsableCommand {
@@ -38,6 +39,9 @@ struct EvalCommand: ParsableCommand {
                 throw ModelFileError(path: model, problem: problem, fix: fix)
             }
             let rows = try dataSet.indices(ofSplit: split)
+            // Through the adapter first: a model whose outputs overflow is refused before any figure is computed.
+            _ = try NativeAdapter(model: loaded, modelID: (model as NSString).lastPathComponent, digest: "", classes: dataSet.classes)
+                .probabilities(forRows: rows, in: dataSet)
             if data.isClassification {
                 guard !rows.isEmpty else { throw UsageError(description: "\(dataSet.manifestPath): split \"\(split)\" is empty") }
                 let utility = MatchingEvaluator.classificationUtility(model: loaded, data: data, rows: rows)

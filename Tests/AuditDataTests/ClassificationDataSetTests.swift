@@ -104,3 +104,17 @@ struct ClassificationDataSetTests {
         #expect(negative.contains("row 5 has label -1"))
     }
 }
+
+/// A pixel scale so small that stored bytes overflow 32-bit floats is refused when loading.
+@Suite struct PixelScaleTests {
+    @Test func aScaleThatOverflowsTheFeaturesIsRefused() throws {
+        try TestSupport.withTemporaryDirectory { directory in
+            var tiny = TinyDataSet()
+            tiny.pixelScale = 1e-37
+            try tiny.write(to: directory)
+            let error = #expect(throws: AuditDataError.self) { _ = try PairDataSet.load(directory: directory) }
+            #expect(error?.description.contains("pixel_scale 1e-37 turns the byte 143 into inf, beyond 32-bit floats") == true,
+                    "\(error?.description ?? "")")
+        }
+    }
+}

@@ -12,6 +12,7 @@ struct TinyDataSet {
     var paraphrases: NPYArray? = NPYArray(float16: (0..<48).map { Float($0) / -64 }, shape: [12, 4])
     var groups = NPYArray(int64: [0, 0, 1, 2, 3, 3, 4, 5, 6, 7, 8, 9])
     var ids: [String] = (0..<12).map { "row-\($0)" }
+    var pixelScale: Double = 255
     var splits: [String: [Int]] = [
         "train": [0, 1, 2, 3, 4, 5, 6], "forget": [2], "retain": [0, 1, 3, 4, 5, 6],
         "holdout": [7, 8], "validation": [9], "test": [10, 11],
@@ -32,7 +33,7 @@ struct TinyDataSet {
                           texts: .init(file: "texts.npy", describing: texts),
                           paraphrases: paraphrases.map { .init(file: "paraphrases.npy", describing: $0) },
                           groups: .init(file: "groups.npy", describing: groups)),
-            pixelScale: 255, ids: "ids.json", splits: splits, splitSeed: 0, notice: "NOTICE.txt")
+            pixelScale: pixelScale, ids: "ids.json", splits: splits, splitSeed: 0, notice: "NOTICE.txt")
         edit(&manifest)
         try manifest.encoded().write(to: directory.appendingPathComponent(DataSetManifest.fileName))
         return directory

@@ -196,6 +196,22 @@ import Testing
             .contains("use umia.cross_validated.auc") == true)
     }
 
+    @Test func nestedAliasesThatExpandPastTheBoundAreOneErrorNotAnExhaustedMachine() {
+        // Nine levels of ten aliases each: 10^9 nodes once expanded, in under 400 bytes.
+        var yaml = Self.minimal.replacingOccurrences(of: "target: {unlearn: {method: none}}", with: "")
+        yaml += "\nlevels:\n  l0: &l0 [x, x, x, x, x, x, x, x, x, x]\n"
+        for level in 1...8 {
+            yaml += "  l\(level): &l\(level) [" + Array(repeating: "*l\(level - 1)", count: 10).joined(separator: ", ") + "]\n"
+        }
+        yaml += "target: {adapter: {kind: outputs, path: o.npy, ids: *l8}}\n"
+        #expect(yaml.utf8.count < 700)
+        #expect(message(yaml) == "/specs/audits/x.yaml: expands to more than 100000 YAML nodes once its aliases (*name) are expanded; "
+                + "a spec needs a few hundred, so write the values out instead of nesting aliases")
+        // A spec that uses a few aliases the ordinary way still loads.
+        let ordinary = Self.minimal + "\nattacks: &a [svm, ulira]\nsettings: {folds: 3}"
+        #expect(message(ordinary) == nil)
+    }
+
     @Test func unknownKeysAreErrorsWithTheirPathAndLine() {
         #expect(message(Self.minimal + "\nshadow: {count: 16}")
             == "/specs/audits/x.yaml:5: shadow: unknown key; did you mean \"shadows\"? known keys: name, description, seed, data, splits, "

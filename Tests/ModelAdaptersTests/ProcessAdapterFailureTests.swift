@@ -1,4 +1,5 @@
 import AuditData
+import Diagnostics
 import Foundation
 import ModelAdapters
 import NumericCore
@@ -126,6 +127,17 @@ struct ProcessAdapterFailureTests {
         #expect(outcome.error.standardErrorTail == "answering 3 examples (\(mode))")
     }
 
+    @Test("control characters in what a child sends are escaped, and long text is cut")
+    func untrustedTextIsEscaped() {
+        #expect(UntrustedText.escaped("a\u{1B}[31mred\r\nb\tc\u{7F}") == "a\\u{1B}[31mred\\r\\nb\\tc\\u{7F}")
+        #expect(UntrustedText.escaped("one\ntwo\rthree", keepNewlines: true) == "one\ntwo\\rthree")
+        #expect(UntrustedText.escaped(String(repeating: "x", count: 5_000), limit: 10) == "xxxxxxxxxx… (4990 more characters)")
+        let error = AdapterError(adapter: "process x", problem: "it failed", fix: "fix it",
+                                 standardErrorTail: "\u{1B}[2J" + String(repeating: "y", count: 5_000))
+        #expect(!error.description.contains("\u{1B}"))
+        #expect(error.description.count < 2_200)
+    }
+
     @Test("an error reply is quoted, naming the request it answered")
     func errorReply() throws {
         let outcome = try fail("error_reply.py", rows: [0, 1, 2], batchSize: 2)
@@ -137,7 +149,11 @@ struct ProcessAdapterFailureTests {
     @Test("a bad hello fails the handshake",
           arguments: [("version", "the child speaks protocol version 2 but miaudit speaks version 1"),
                       ("missing", "the hello reply lacks 'model.id'"),
-                      ("classes", "the child announced 3 classes")])
+                      ("classes", "the child announced 3 classes"),
+                      // JSON true is not the number 1, though Foundation would cast it to one.
+                      ("boolean", "the hello reply has no integer 'protocol'"),
+                      // The model id goes to terminals and reports: no escape sequences.
+                      ("escapes", "'model.id' is 'evil\\u{1B}[2J\\rmodel', which holds control characters")])
     func badHello(mode: String, fragment: String) throws {
         let outcome = try fail("wrong_version.py", mode)
         #expect(outcome.error.request == "handshake")
