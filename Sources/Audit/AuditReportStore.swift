@@ -16,6 +16,12 @@ public enum AuditReportStore {
         try SignedReportStore(path: URL(fileURLWithPath: path), columns: columns)
     }
 
+    /// Opens the existing store at `path` for reading only (`SignedReportStore(readingOnly:)`):
+    /// the file's bytes stay as they were.
+    public static func openForReading(_ path: String) throws -> SignedReportStore {
+        try SignedReportStore(readingOnly: URL(fileURLWithPath: path), columns: columns)
+    }
+
     /// Fills in the chain link, encodes the report canonically, signs it and appends it in one
     /// transaction. Returns the stored row and the report exactly as signed.
     public static func append(_ report: AuditReport, to store: SignedReportStore,

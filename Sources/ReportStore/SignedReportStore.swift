@@ -37,8 +37,29 @@ public final class SignedReportStore: Sendable {
         try self.init(writer: pool, location: path.path, columns: columns)
     }
 
-    /// Uses `writer` (e.g. an in-memory `DatabaseQueue` in tests) and migrates it.
-    public init(writer: any DatabaseWriter, location: String = ":memory:", columns: any ReportColumnDeriving) throws {
+    /// Opens the existing store at `path` for reading only: no migration, no write, no WAL
+    /// checkpoint, so listing, showing, verifying or exporting leaves the file's bytes as they were
+    /// and works on a read-only copy.
+    ///
+    /// Throws `.cannotOpenStore` when the file cannot be opened and `.notAStore` when it is not a
+    /// store, was written by a newer miaudit, or still needs a migration (open it once for writing).
+    public convenience init(readingOnly path: URL, columns: any ReportColumnDeriving) throws {
+        var configuration = Configuration()
+        configuration.readonly = true
+        configuration.busyMode = .timeout(10)
+        let queue: DatabaseQueue
+        do {
+            queue = try DatabaseQueue(path: path.path, configuration: configuration)
+        } catch let error as DatabaseError {
+            throw Self.openError(error, location: path.path)
+        }
+        try self.init(writer: queue, location: path.path, columns: columns, migrate: false)
+    }
+
+    /// Uses `writer` (e.g. an in-memory `DatabaseQueue` in tests) and migrates it; with `migrate`
+    /// false, only checks that it is a store at this code's schema.
+    public init(writer: any DatabaseWriter, location: String = ":memory:", columns: any ReportColumnDeriving,
+                migrate: Bool = true) throws {
         self.writer = writer
         self.location = location
         self.columnDeriver = columns
@@ -47,7 +68,12 @@ public final class SignedReportStore: Sendable {
             if try writer.read({ try migrator.hasBeenSuperseded($0) }) {
                 throw ReportStoreError.notAStore(path: location, reason: "it was written by a newer miaudit")
             }
-            try migrator.migrate(writer)
+            if migrate {
+                try migrator.migrate(writer)
+            } else if try !writer.read({ try migrator.hasCompletedMigrations($0) }) {
+                throw ReportStoreError.notAStore(path: location, reason: "it is not a report store at this miaudit's schema (an empty file, "
+                                                 + "another database, or one an older miaudit wrote: store a report in it once to migrate it)")
+            }
         } catch let error as DatabaseError {
             throw Self.openError(error, location: location)
         }

@@ -26,13 +26,14 @@ struct StoreOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("The report store (SQLite).", valueName: "file"))
     var db: String = "reports/audits.sqlite"
 
-    /// Opens the store, which must exist (a missing file is exit 66, not a new empty store).
+    /// Opens the store for reading only; it must exist (a missing file is exit 66, not a new empty
+    /// store). Reading never changes the file: verifying evidence must not alter it.
     func openExisting() throws -> SignedReportStore {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: db, isDirectory: &isDirectory), !isDirectory.boolValue else {
             throw MissingInputError(description: "\(db): no such report store; check --db or store a report first.")
         }
-        return try AuditReportStore.open(db)
+        return try AuditReportStore.openForReading(db)
     }
 }
 
