@@ -38,6 +38,8 @@ public enum ReportStoreError: ReportableError, Equatable, Sendable {
     case noSuchReport(path: String, id: Int64)
     /// A report with the same payload (same digest) is already stored.
     case duplicateReport(path: String, digest: String, existingID: Int64)
+    /// A checkpoint file that is not one, or not signed by a trusted key.
+    case malformedCheckpoint(path: String, problem: String)
 
     /// The status the command line exits with.
     public var exitStatus: SysExit {
@@ -46,7 +48,7 @@ public enum ReportStoreError: ReportableError, Equatable, Sendable {
         case .keyFileExists, .cannotWriteKey, .cannotOpenStore: .cannotCreate
         case .unreadableKey, .storeFailure: .ioError
         case .keyFileTooOpen, .malformedKey, .nonFiniteNumber, .encodingFailed, .invalidPayloadField,
-             .payloadLinkMismatch, .notAStore, .duplicateReport: .data
+             .payloadLinkMismatch, .notAStore, .duplicateReport, .malformedCheckpoint: .data
         }
     }
 
@@ -88,6 +90,8 @@ public enum ReportStoreError: ReportableError, Equatable, Sendable {
         case let .duplicateReport(path, digest, existingID):
             return "\(path): report \(existingID) already has digest \(digest); a report is stored once, "
                 + "so record what differs (e.g. the previous digest) in the new report."
+        case let .malformedCheckpoint(path, problem):
+            return "\(path): \(problem); use a checkpoint written by miaudit report checkpoint, signed by a key you trust."
         }
     }
 }

@@ -54,6 +54,26 @@ struct AuditRunOptionGroup: ParsableArguments {
     }
 
     var runOptions: AuditRunOptions { AuditRunOptions(toolVersion: ToolInfo.version, environment: ToolInfo.environment) }
+
+    /// Signs a checkpoint of the store's head and writes it beside the store, in
+    /// `<store's directory>/checkpoints/<store name>-<reports>.json`; returns the line that says
+    /// where it went. An auditor keeps a copy away from the store: `report verify --checkpoint FILE`
+    /// then detects removed reports.
+    func writeCheckpoint(_ store: SignedReportStore, signingKey: SigningKey) throws -> String {
+        let checkpoint = try store.checkpoint(signingKey: signingKey)
+        let parent = (db as NSString).deletingLastPathComponent
+        let directory = (parent.isEmpty ? "" : parent + "/") + "checkpoints"
+        let path = directory + "/" + URL(fileURLWithPath: db).deletingPathExtension().lastPathComponent + "-\(checkpoint.reports).json"
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            try checkpoint.fileBytes().write(to: URL(fileURLWithPath: path), options: .atomic)
+        } catch {
+            throw OutputError(description: "\(path): cannot write the checkpoint (\(error.localizedDescription)); check the directory.",
+                              exitStatus: .ioError)
+        }
+        return "checkpoint: \(path) (\(checkpoint.reports) report\(checkpoint.reports == 1 ? "" : "s"), head \(checkpoint.headDigest?.prefix(12) ?? "none")…); "
+            + "keep a copy away from the store: miaudit report verify --all --checkpoint FILE --trusted-key \(key).pub finds removed reports"
+    }
 }
 
 /// `miaudit audit SPEC`: one audit, one signed report, the gate's exit code.
@@ -108,6 +128,12 @@ struct AuditCommand: ParsableCommand {
                 for line in AuditSummary.lines(signed) { print(line) }
                 print(AuditSummary.stored(stored, signed, db: options.db))
             }
+            let checkpoint = try options.writeCheckpoint(store, signingKey: key)
+            if options.format == .json {
+                FileHandle.standardError.write(Data((checkpoint + "\n").utf8))
+            } else {
+                print(checkpoint)
+            }
             exitCode = signed.gate.exitCode
         }
         if exitCode != 0 { throw ExitCode(exitCode) }
@@ -145,6 +171,12 @@ struct RemediateCommand: ParsableCommand {
                 print("[" + steps.map { String(decoding: $0.stored.payload, as: UTF8.self) }.joined(separator: ",") + "]")
             } else {
                 for line in AuditSummary.steps(steps) { print(line) }
+            }
+            let checkpoint = try options.writeCheckpoint(store, signingKey: key)
+            if options.format == .json {
+                FileHandle.standardError.write(Data((checkpoint + "\n").utf8))
+            } else {
+                print(checkpoint)
             }
             exitCode = steps.last?.report.gate.exitCode ?? 1
         }

@@ -59,6 +59,7 @@ struct DemoCommand: ParsableCommand {
             print("reports: \(options.db) (\(verification.checkedReports) report(s); chain and signatures "
                   + (verification.isValid ? "verified with \(options.key).pub)" : "NOT valid: \(verification.problems.count) problem(s))"))
             for page in pages { print("html: \(page)") }
+            print(try options.writeCheckpoint(store, signingKey: key))
             print("next: miaudit report list; miaudit report verify --all --trusted-key \(options.key).pub; "
                   + "miaudit report export ID --format md --out FILE")
             print(String(format: "demo finished in %.1f s", seconds(since: start)))

@@ -11,7 +11,7 @@ struct ReportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "report",
         abstract: "List, show, verify and export the signed audit reports in a report store.",
-        subcommands: [ListReportsCommand.self, ShowReportCommand.self, VerifyReportsCommand.self, ExportReportCommand.self,
+        subcommands: [ListReportsCommand.self, ShowReportCommand.self, VerifyReportsCommand.self, CheckpointCommand.self, ExportReportCommand.self,
                       AppendReportCommand.self])
 }
 
@@ -103,6 +103,12 @@ struct VerifyReportsCommand: ParsableCommand {
             Prints each problem on one line. Exit status: 0 when every check passes, 1 when any fails; \
             64 usage, 65 a malformed key file or a file that is not a report store, 66 a missing store, \
             key or report.
+            With --checkpoint FILE (repeatable; written by miaudit report checkpoint, or by audit, remediate \
+            and demo under the store's checkpoints/ directory), the checkpoint's signature must be by a trusted \
+            key and the store must still hold the head it witnessed: removed newest reports, an emptied or \
+            truncated store and a lost WAL all fail.
+              miaudit report verify --all --trusted-key keys/auditor.key.pub
+              miaudit report verify --all --trusted-key keys/auditor.key.pub --checkpoint reports/checkpoints/audits-3.json
             """)
 
     @Argument(help: "The report to verify (default: all).")
@@ -111,6 +117,8 @@ struct VerifyReportsCommand: ParsableCommand {
     var all = false
     @Option(name: .customLong("trusted-key"), help: ArgumentHelp("A trusted public key file (NAME.pub); repeat for several.", valueName: "file"))
     var trustedKeys: [String] = []
+    @Option(name: .customLong("checkpoint"), help: ArgumentHelp("A checkpoint the store must still contain; repeat for several.", valueName: "file"))
+    var checkpoints: [String] = []
     @OptionGroup var store: StoreOptions
 
     func validate() throws {
@@ -124,8 +132,36 @@ struct VerifyReportsCommand: ParsableCommand {
         var valid = true
         try reportingErrors {
             let keys = try trustedKeys.map { try VerifyingKey.load(from: URL(fileURLWithPath: $0)) }
-            let opened = try store.openExisting()
+            let witnessed = try checkpoints.map { path in
+                let data: Data
+                do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
+                    throw MissingInputError(description: "\(path): the checkpoint cannot be read (\(error.localizedDescription)); check the path.")
+                }
+                let checkpoint = try StoreCheckpoint.read(data, path: path)
+                guard try checkpoint.isSigned(byOneOf: keys) else {
+                    throw ReportStoreError.malformedCheckpoint(path: path, problem: "is not signed by any --trusted-key (it names \(checkpoint.keyID))")
+                }
+                return (path: path, checkpoint: checkpoint)
+            }
+            let opened: SignedReportStore
+            do {
+                opened = try store.openExisting()
+            } catch let error as ReportableError where !witnessed.isEmpty {
+                // A store emptied to nothing or truncated is itself what a checkpoint exists to catch.
+                for (path, checkpoint) in witnessed where checkpoint.reports > 0 {
+                    print("checkpoint \(path) witnessed \(checkpoint.reports) report(s) at \(checkpoint.createdAt), but the store cannot be read: \(error.description)")
+                }
+                valid = false
+                return
+            }
             let result = try id.map { try opened.verify(id: $0, trustedKeys: keys) } ?? opened.verifyAll(trustedKeys: keys)
+            var checkpointProblems: [String] = []
+            for (path, checkpoint) in witnessed { checkpointProblems += try opened.check(checkpoint, path: path) }
+            for problem in checkpointProblems { print(problem) }
+            if !witnessed.isEmpty, checkpointProblems.isEmpty {
+                print("the store holds the head of \(witnessed.count) checkpoint\(witnessed.count == 1 ? "" : "s") (\(witnessed.map { "\($0.checkpoint.reports) reports" }.joined(separator: ", ")))")
+            }
+            if !checkpointProblems.isEmpty { valid = false }
             for problem in result.problems { print(problem.description) }
             let scope = id.map { "report \($0)" } ?? "\(result.checkedReports) report\(result.checkedReports == 1 ? "" : "s")"
             if result.isValid {
@@ -133,9 +169,56 @@ struct VerifyReportsCommand: ParsableCommand {
             } else {
                 print("\(scope) in \(store.db): \(result.problems.count) problem\(result.problems.count == 1 ? "" : "s")")
             }
-            valid = result.isValid
+            valid = valid && result.isValid
         }
         if !valid { throw ExitCode(1) }
+    }
+}
+
+/// `miaudit report checkpoint [--db FILE] [--key FILE] [--out FILE]`.
+struct CheckpointCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "checkpoint",
+        abstract: "Sign a small statement of the store's head (report count, newest digest, time, key id) to keep elsewhere.",
+        discussion: """
+            As transparency logs publish their tree heads: keep the checkpoint away from the store (or give it to \
+            the audited party), and miaudit report verify --checkpoint FILE later fails if the store no longer \
+            holds that head or anything before it. The store is opened read-only. audit, remediate and demo \
+            write one after every run under the store's checkpoints/ directory.
+              miaudit report checkpoint --key keys/auditor.key --out /media/backup/audits-checkpoint.json
+              miaudit report verify --all --trusted-key keys/auditor.key.pub --checkpoint /media/backup/audits-checkpoint.json
+            """)
+
+    @Option(name: .long, help: ArgumentHelp("The private key that signs the checkpoint.", valueName: "file"))
+    var key: String = "keys/auditor.key"
+    @Option(name: .long, help: ArgumentHelp("Write the checkpoint here (replaced atomically) instead of to standard output.", valueName: "file"))
+    var out: String?
+    @OptionGroup var store: StoreOptions
+
+    func run() throws {
+        try reportingErrors {
+            guard FileManager.default.fileExists(atPath: key) else {
+                throw MissingInputError(description: "\(key): no such signing key; name yours with --key")
+            }
+            let signingKey = try SigningKey.load(from: URL(fileURLWithPath: key))
+            let checkpoint = try store.openExisting().checkpoint(signingKey: signingKey)
+            let bytes = try checkpoint.fileBytes()
+            guard let out else {
+                FileHandle.standardOutput.write(bytes)
+                return
+            }
+            if out == "-" {
+                FileHandle.standardOutput.write(bytes)
+                return
+            }
+            try checkWritableDestination(out)
+            do {
+                try bytes.write(to: URL(fileURLWithPath: out), options: .atomic)
+            } catch {
+                throw OutputError(description: "\(out): cannot write (\(error.localizedDescription)); check the directory.", exitStatus: .ioError)
+            }
+            print("wrote a checkpoint of \(store.db) to \(out): \(checkpoint.reports) report(s), head \(checkpoint.headDigest?.prefix(12) ?? "none")…, signed by \(checkpoint.keyID)")
+        }
     }
 }
 

@@ -33,7 +33,14 @@ import Testing
         #expect(rules.compactMap { ($0["rule"] as? [String: Any])?["metric"] as? String }
             == ["ulira.offline.auc", "rmia.offline.auc", "umia.cross_validated.auc", "forget_quality.median_pvalue"])
 
+        // Each audit leaves a signed checkpoint of the store beside it and says where.
+        #expect(result.standardError.contains("checkpoint: \(directory.path)/checkpoints/audits-1.json (1 report"), "\(result.standardError)")
         let text = try runMiaudit(["audit", spec, "--db", db, "--key", key, "--threads", "2"])
+        #expect(text.standardOutput.contains("checkpoint: \(directory.path)/checkpoints/audits-2.json (2 reports"))
+        #expect(FileManager.default.fileExists(atPath: directory.appendingPathComponent("checkpoints/audits-2.json").path))
+        let verified = try runMiaudit(["report", "verify", "--all", "--db", db, "--trusted-key", key + ".pub",
+                                       "--checkpoint", directory.appendingPathComponent("checkpoints/audits-2.json").path])
+        #expect(verified.status == 0, "\(verified.standardOutput)")
         #expect(text.standardOutput.contains("models: fast profile, 4 gold models as the references (no shadows); 0 trained now"),
                 "\(text.standardOutput)")
         let markdown = directory.appendingPathComponent("r.md").path
