@@ -42,11 +42,28 @@ struct ListReportsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "list", abstract: "List the stored reports: id, time, audit name, verdict, digest prefix and key id.")
 
+    @Option(name: .long, help: "Output format: text (a table) or json (one object per report).")
+    var format: OutputFormat = .text
     @OptionGroup var store: StoreOptions
 
     func run() throws {
         try reportingErrors {
             let reports = try store.openExisting().list()
+            if format == .json {
+                struct Row: Encodable {
+                    let id: Int64, createdAt: String, auditName: String?, verdict: String?, digest: String, keyID: String
+                    enum CodingKeys: String, CodingKey {
+                        case id, verdict, digest
+                        case createdAt = "created_at", auditName = "audit_name", keyID = "key_id"
+                    }
+                }
+                let formatter = ISO8601DateFormatter()
+                print(try OutputFormat.json(reports.map {
+                    Row(id: $0.id, createdAt: formatter.string(from: $0.createdAt), auditName: $0.auditName, verdict: $0.verdict,
+                        digest: $0.digest, keyID: $0.keyID)
+                }))
+                return
+            }
             guard !reports.isEmpty else {
                 print("no reports in \(store.db)")
                 return
@@ -68,7 +85,7 @@ struct ListReportsCommand: ParsableCommand {
 /// `miaudit report show ID [--db FILE]`.
 struct ShowReportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "show", abstract: "Print a report's signed payload as pretty JSON (keys sorted).")
+        commandName: "show", abstract: "Print a report's signed payload as indented JSON (keys sorted, numbers exactly as signed).")
 
     @Argument(help: "The report id (see miaudit report list).")
     var id: Int64
@@ -78,15 +95,11 @@ struct ShowReportCommand: ParsableCommand {
         try reportingErrors {
             let opened = try store.openExisting()
             guard let report = try opened.report(id: id) else { throw ReportStoreError.noSuchReport(path: store.db, id: id) }
-            let value: JSONValue
-            do {
-                value = try JSONDecoder().decode(JSONValue.self, from: report.payload)
-            } catch {
+            guard (try? JSONDecoder().decode(JSONValue.self, from: report.payload)) != nil else {
                 throw PayloadError(description: "\(store.db): report \(id)'s payload is not JSON; run miaudit report verify \(id).")
             }
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            print(String(decoding: try encoder.encode(value), as: UTF8.self))
+            // Re-indented as stored, never re-encoded: a 64-bit seed keeps every digit.
+            print(PrettyJSON.indent(report.payload))
         }
     }
 }
@@ -247,7 +260,7 @@ struct ExportReportCommand: ParsableCommand {
     var id: Int64
     @Option(name: .long, help: "html, md, json or junit.")
     var format: ExportFormat
-    @Option(name: .long, help: ArgumentHelp("The file to write (replaced atomically).", valueName: "file"))
+    @Option(name: .long, help: ArgumentHelp("The file to write (replaced atomically); - for standard output.", valueName: "file"))
     var out: String
     @Option(name: .customLong("trusted-key"), help: ArgumentHelp("Verify the report against this public key (NAME.pub) before exporting; repeat for several.", valueName: "file"))
     var trustedKeys: [String] = []
@@ -256,7 +269,7 @@ struct ExportReportCommand: ParsableCommand {
     func run() throws {
         var verified = true
         try reportingErrors {
-            try checkWritableDestination(out)
+            if out != "-" { try checkWritableDestination(out) }
             let keys = try trustedKeys.map { try VerifyingKey.load(from: URL(fileURLWithPath: $0)) }
             let opened = try store.openExisting()
             guard let stored = try opened.report(id: id) else { throw ReportStoreError.noSuchReport(path: store.db, id: id) }
@@ -272,6 +285,10 @@ struct ExportReportCommand: ParsableCommand {
                 verification = ExportVerification(trustedKey: key, checkedAt: Date())
             }
             let bytes = try Self.render(stored, format: format, db: store.db, verification: verification)
+            if out == "-" {
+                FileHandle.standardOutput.write(bytes)
+                return
+            }
             do {
                 try bytes.write(to: URL(fileURLWithPath: out), options: .atomic)
             } catch {
@@ -348,4 +365,58 @@ struct AppendReportCommand: ParsableCommand {
 struct PayloadError: ReportableError {
     let description: String
     var exitStatus: SysExit = .data
+}
+
+/// Indents compact JSON text without parsing its values, so numbers print exactly as stored.
+enum PrettyJSON {
+    static func indent(_ json: Data) -> String {
+        var out = [UInt8]()
+        out.reserveCapacity(json.count * 2)
+        var depth = 0
+        var inString = false, escaped = false
+        let bytes = [UInt8](json)
+        func newline() {
+            out.append(0x0A)
+            out.append(contentsOf: [UInt8](repeating: 0x20, count: 2 * depth))
+        }
+        var index = 0
+        while index < bytes.count {
+            let byte = bytes[index]
+            defer { index += 1 }
+            if inString {
+                out.append(byte)
+                if escaped { escaped = false } else if byte == UInt8(ascii: "\\") { escaped = true } else if byte == UInt8(ascii: "\"") { inString = false }
+                continue
+            }
+            switch byte {
+            case UInt8(ascii: "\""):
+                inString = true
+                out.append(byte)
+            case UInt8(ascii: "{"), UInt8(ascii: "["):
+                out.append(byte)
+                let closing = byte == UInt8(ascii: "{") ? UInt8(ascii: "}") : UInt8(ascii: "]")
+                if index + 1 < bytes.count, bytes[index + 1] == closing {
+                    out.append(closing)
+                    index += 1
+                } else {
+                    depth += 1
+                    newline()
+                }
+            case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                depth -= 1
+                newline()
+                out.append(byte)
+            case UInt8(ascii: ","):
+                out.append(byte)
+                newline()
+            case UInt8(ascii: ":"):
+                out.append(contentsOf: [byte, 0x20])
+            case 0x20, 0x0A, 0x0D, 0x09:
+                break
+            default:
+                out.append(byte)
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
 }

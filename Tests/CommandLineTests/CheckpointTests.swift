@@ -114,5 +114,14 @@ import Testing
         let printed = try runMiaudit(["report", "checkpoint", "--db", db, "--key", key])
         #expect(printed.status == 0)
         #expect(printed.standardOutput.contains(#""reports":4"#) && printed.standardOutput.contains(#""format":"miaudit-checkpoint""#))
+
+        // For scripts: the list as JSON, and an export to standard output (not a file named "-").
+        let list = try runMiaudit(["report", "list", "--db", db, "--format", "json"])
+        let rows = try #require(try JSONSerialization.jsonObject(with: Data(list.standardOutput.utf8)) as? [[String: Any]])
+        #expect(rows.map { $0["audit_name"] as? String } == ["a1", "a2", "a3", "a5"])
+        #expect(rows.allSatisfy { ($0["digest"] as? String)?.count == 64 })
+        let exported = try runMiaudit(["report", "export", "2", "--db", db, "--format", "json", "--out", "-"])
+        #expect(exported.status == 0 && exported.standardOutput.hasPrefix(#"{"audit_name":"a2""#))
+        #expect(!FileManager.default.fileExists(atPath: repositoryRoot.appendingPathComponent("-").path))
     }
 }

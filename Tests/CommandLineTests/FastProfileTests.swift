@@ -10,7 +10,8 @@ import Testing
         defer { try? FileManager.default.removeItem(at: directory) }
         let key = directory.appendingPathComponent("keys/auditor.key").path
         #expect(try runMiaudit(["keys", "generate", "--out", key]).status == 0)
-        let yaml = SmallFixtureSupport.auditSpecYAML(name: "small-fast", method: "none", in: directory)
+        // The largest seed, which a double cannot hold: report show must print it digit for digit.
+        let yaml = SmallFixtureSupport.auditSpecYAML(name: "small-fast", method: "none", in: directory, seed: UInt64.max)
             .replacingOccurrences(of: "shadows: {count: 4}\ngold: 2", with: "profile: fast\ngold: 4")
         #expect(yaml.contains("profile: fast"))
         let spec = directory.appendingPathComponent("fast.yaml").path
@@ -43,6 +44,8 @@ import Testing
         #expect(verified.status == 0, "\(verified.standardOutput)")
         #expect(text.standardOutput.contains("models: fast profile, 4 gold models as the references (no shadows); 0 trained now"),
                 "\(text.standardOutput)")
+        let shown = try runMiaudit(["report", "show", "1", "--db", db])
+        #expect(shown.standardOutput.contains(#""seed": 18446744073709551615"#), "\(shown.standardOutput.prefix(600))")
         let markdown = directory.appendingPathComponent("r.md").path
         #expect(try runMiaudit(["report", "export", "2", "--db", db, "--format", "md", "--out", markdown]).status == 0)
         let page = try String(contentsOfFile: markdown, encoding: .utf8)
