@@ -34,6 +34,9 @@ import Testing
         #expect(rules.compactMap { ($0["rule"] as? [String: Any])?["metric"] as? String }
             == ["ulira.offline.auc", "rmia.offline.auc", "umia.cross_validated.auc", "forget_quality.median_pvalue"])
 
+        // Not a terminal: one plain progress line per model, no carriage returns or escape sequences.
+        #expect(result.standardError.contains("  models 4/4 "), "\(result.standardError)")
+        #expect(!result.standardError.contains("\r") && !result.standardError.contains("\u{1B}"))
         // Each audit leaves a signed checkpoint of the store beside it and says where.
         #expect(result.standardError.contains("checkpoint: \(directory.path)/checkpoints/audits-1.json (1 report"), "\(result.standardError)")
         let text = try runMiaudit(["audit", spec, "--db", db, "--key", key, "--threads", "2"])
