@@ -170,7 +170,7 @@ struct RemediateCommand: ParsableCommand {
             if options.format == .json {
                 print("[" + steps.map { String(decoding: $0.stored.payload, as: UTF8.self) }.joined(separator: ",") + "]")
             } else {
-                for line in AuditSummary.steps(steps) { print(line) }
+                for line in AuditSummary.narrative(steps) + AuditSummary.steps(steps) { print(line) }
             }
             let checkpoint = try options.writeCheckpoint(store, signingKey: key)
             if options.format == .json {
@@ -302,6 +302,27 @@ enum AuditSummary {
     }
 
     /// One row per remediation step.
+    /// What a remediation found, in words: the claim's verdict first, then each remedy's.
+    static func narrative(_ steps: [RemediationStepResult]) -> [String] {
+        guard let claim = steps.first else { return [] }
+        var lines: [String]
+        switch claim.report.gate.outcome {
+        case .pass: lines = ["the deletion claim passed: the audit does not detect the forget set in the claimed model"]
+        case .fail: lines = ["the deletion claim failed: the audit detects the forget set in the claimed model"]
+        case .inconclusive: lines = ["the deletion claim is undecided: the evidence neither supports nor refutes it"]
+        }
+        for step in steps.dropFirst() {
+            let action = step.report.remediation?.action ?? "remedy"
+            let number = step.report.remediation?.step ?? 0
+            switch step.report.gate.outcome {
+            case .pass: lines.append("remediation step \(number) (\(action)): the remediated model passes")
+            case .fail: lines.append("remediation step \(number) (\(action)): the remediated model still fails")
+            case .inconclusive: lines.append("remediation step \(number) (\(action)): undecided")
+            }
+        }
+        return lines
+    }
+
     static func steps(_ steps: [RemediationStepResult]) -> [String] {
         let classification = steps.first?.report.utility.audited.isClassification ?? false
         var rows = [["step", "action", "target", "verdict", "U-LiRA AUC", "forget quality p", classification ? "test acc" : "test ITM", "report"]]

@@ -51,6 +51,8 @@ struct DemoCommand: ParsableCommand {
                 pages.append(page)
             }
             print("")
+            for line in AuditSummary.narrative(steps) { print(line) }
+            print("")
             for line in AuditSummary.steps(steps) { print(line) }
             print("")
             let final = steps.last

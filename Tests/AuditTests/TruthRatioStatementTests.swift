@@ -28,3 +28,15 @@ import Testing
         #expect(paragraphs.contains { $0.contains("no paraphrase view") })
     }
 }
+
+/// A remediation step's report speaks of the remediated model, not of the deletion claim.
+@Suite struct RemediationWordingTests {
+    @Test func aLaterStepIsWordedAsARemediationAndTheFirstAsTheClaim() throws {
+        let gate = try Fixture.report().report.gate
+        let later = ReportContent.verdictSentence(gate, remediation: RemediationStep(step: 3, action: "retrain", previousStepDigest: nil))
+        #expect(later.hasPrefix("Remediation step 3 (retrain): "))
+        #expect(later.contains("remediated model") && !later.contains("deletion claim"))
+        let first = ReportContent.verdictSentence(gate, remediation: RemediationStep(step: 1, action: "audit-claim", previousStepDigest: nil))
+        #expect(first.contains("deletion claim"))
+    }
+}

@@ -229,6 +229,8 @@ import Testing
         let passed = try runMiaudit(["remediate", easy, "--db", db, "--key", key, "--models", models, "--threads", "1"])
         #expect(passed.status == 0, "\(passed.standardError)")
         #expect(passed.standardOutput.contains("audit-claim") && !passed.standardOutput.contains("retrain"))
+        // The summary leads with the claim's verdict, in words.
+        #expect(passed.standardOutput.hasPrefix("the deletion claim passed: the audit does not detect the forget set"), "\(passed.standardOutput)")
     }
 
     /// A model of another kind (an untrained two-tower model behind the process adapter) audited

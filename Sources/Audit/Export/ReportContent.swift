@@ -13,13 +13,26 @@ enum ReportContent {
         sections += [modelsSection(report), provenanceSection(r)]
         return ExportDocument(
             title: report.auditName, outcome: report.gate.outcome,
-            verdictSentence: verdictSentence(report.gate),
+            verdictSentence: verdictSentence(report.gate, remediation: report.remediation),
             subtitle: "Report #\(r.id) · audit finished \(report.createdAt) · signed by \(r.keyID)\(r.verification == nil ? "" : " (verified at export)")",
             sections: sections)
     }
 
-    /// What the verdict means for the deletion claim, in one sentence.
-    static func verdictSentence(_ gate: GateVerdict) -> String {
+    /// What the verdict means, in one sentence: for the deletion claim, or, for a later step of
+    /// `remediate`, for the remediated model.
+    static func verdictSentence(_ gate: GateVerdict, remediation: RemediationStep? = nil) -> String {
+        if let step = remediation, step.step > 1 {
+            switch gate.outcome {
+            case .pass:
+                return "Remediation step \(step.step) (\(step.action)): every gate rule passes, so the remediated model does not show "
+                    + "the forget set beyond what exact unlearning shows."
+            case .fail:
+                return "Remediation step \(step.step) (\(step.action)): the audit still detects the forget set in the remediated model."
+            case .inconclusive:
+                return "Remediation step \(step.step) (\(step.action)): the evidence does not decide whether the remediated model still "
+                    + "shows the forget set."
+            }
+        }
         switch gate.outcome {
         case .pass:
             return "Every gate rule passes: the audit does not detect the forget set beyond what exact unlearning shows, "
