@@ -256,6 +256,9 @@ final class ProcessChannel {
                 if count > 0 {
                     let bytes = UnsafeRawBufferPointer(rebasing: buffer[0..<count])
                     if k == 0 { collector.appendOutput(bytes) } else { collector.appendError(bytes) }
+                    // A child that writes without pause would otherwise keep the collector's lock
+                    // nearly always held: let a waiting request (and its timeout) take it.
+                    sched_yield()
                 } else if count == 0 || (errno != EINTR && errno != EAGAIN) {
                     open[k] = false
                     collector.markClosed(output: k == 0)

@@ -79,6 +79,14 @@ final class ProcessOutputCollector: @unchecked Sendable {
                 takeLinePart(bytes[start...])
                 return
             }
+            let line = bytes[start..<newline]
+            let body = line.last == 0x0D ? line.dropLast() : line
+            if pendingLine.isEmpty && !discardingOverlongLine && body.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) {
+                // A blank line (the common case of a flood): counted without building a line.
+                blankLines += 1
+                start = newline + 1
+                continue
+            }
             takeLinePart(bytes[start..<newline])
             if discardingOverlongLine {
                 discardingOverlongLine = false
@@ -86,7 +94,7 @@ final class ProcessOutputCollector: @unchecked Sendable {
                 if pendingLine.last == 0x0D { pendingLine.removeLast() }
                 queue(pendingLine)
             }
-            pendingLine = Data()
+            pendingLine.removeAll(keepingCapacity: true)
             start = newline + 1
         }
     }
