@@ -1,7 +1,7 @@
 """RBF C-SVC with probability estimates: miaudit (libsvm through SVM.SupportVectorMachine) against
 scikit-learn's SVC (its bundled libsvm), same run.
 
-Both sides fit the same data with the settings of SPEC §5.1 (C = 3, gamma = 1/features, probability
+Both sides fit the same data with the settings of docs/method.md §5.1 (C = 3, gamma = 1/features, probability
 estimates on, tolerance 1e-3, shrinking) and predict P(label 1) for the same rows. The data: two
 overlapping Gaussian classes (default 2,000 train and 2,000 predict rows x 5 features; class 1's
 mean shifted by 0.5 per feature; numpy default_rng(--seed)). Fit and predict are timed separately,

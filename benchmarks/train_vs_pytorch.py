@@ -4,7 +4,7 @@
     swift build -c release
     python3 benchmarks/train_vs_pytorch.py [--data DIR] [--epochs 3] [--batch 64] [--repeats 3] [--threads 1,2]
 
-Both peers train the model of SPEC.md §3 with miaudit's default recipe on the train split of the same
+Both peers train the model of docs/method.md §3 with miaudit's default recipe on the train split of the same
 data set, and are measured in the same run:
   - each epoch: the train split's true pairs (label 1) plus one mismatched pair per true pair (label
     0; the text of a train row from a different group, drawn uniformly), shuffled together, in

@@ -9,7 +9,7 @@ A model of another kind than miaudit's native fusion model, and with random weig
 and a text tower (one tanh layer each, width --width) map both sides into one space, and
 p(match) = sigmoid(scale * cos(h_image, h_text)). Its outputs look nothing like a trained model's.
 It exists to show what an audit says when the audited model does not resemble its reference models
-(SPEC §5.2): no verdict, with the reason. numpy only; the weights come from numpy's default
+(docs/method.md §5.2): no verdict, with the reason. numpy only; the weights come from numpy's default
 generator with --seed, so the same seed serves the same model.
 """
 import argparse

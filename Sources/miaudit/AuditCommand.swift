@@ -146,7 +146,7 @@ struct RemediateCommand: ParsableCommand {
         commandName: "remediate",
         abstract: "Audit a deletion claim and repair the model until the gate passes: MultiDelete, then retraining.",
         discussion: """
-            SPEC §7's workflow. Step 1 audits the spec's target. When its gate does not pass, step 2 applies \
+            docs/method.md §7's workflow. Step 1 audits the spec's target. When its gate does not pass, step 2 applies \
             multidelete-calibrated to the original (forgetting the forget split) and audits that model with \
             shadows that apply the same method; when that does not pass either, step 3 retrains on the retain \
             split and audits again. On a classification data set, where MultiDelete's multimodal losses do \

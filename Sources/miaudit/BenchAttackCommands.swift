@@ -67,7 +67,7 @@ struct SVMBench: ParsableCommand {
         commandName: "svm",
         abstract: "Time the RBF C-SVC fit (with probability estimates) and prediction on .npy inputs (for benchmarks/svm_vs_sklearn.py).",
         discussion: """
-            Settings as in SPEC §5.1: C = 3, γ = 1/features, probability estimates on (libsvm's 5-fold \
+            Settings as in docs/method.md §5.1: C = 3, γ = 1/features, probability estimates on (libsvm's 5-fold \
             Platt fit, seeded with srand(--seed)). Fit and predict (P(label 1) for every predict row) are \
             timed separately after one untimed warm-up each; --repeats timings, each a loop lasting at least \
             0.1 s (a single fit usually does). libsvm is single-threaded, so there is no --threads.

@@ -129,13 +129,13 @@ struct GateStudyMarkdown {
                               threads, result.modelsTrained, result.collapsedAttempts, result.seconds))
         lines.append("")
         lines.append("The first rule: each AUC at or below the gold models' 95th percentile passes, wholly above their maximum fails, "
-                     + "between is inconclusive (which fails a release); forget quality's median p ≥ 0.05. The revised rule (SPEC §8): "
+                     + "between is inconclusive (which fails a release); forget quality's median p ≥ 0.05. The revised rule (docs/method.md §8): "
                      + "the prediction-interval t test with κ = \(chosen), Holm across the four null rules at α = 0.05.")
         lines.append("")
         lines += outcomeTable(kappa: chosen)
         lines.append("")
         let unlike = result.unlike.keys.sorted().map { "\($0) \(result.unlike[$0]![0]) of \(result.unlike[$0]![1])" }.joined(separator: ", ")
-        lines.append("The reference check (SPEC §5.2: φ on D_h and test accuracy against the claimed method's shadows; a flagged audit "
+        lines.append("The reference check (docs/method.md §5.2: φ on D_h and test accuracy against the claimed method's shadows; a flagged audit "
                      + "is inconclusive under the revised rule) found unlike their references: \(unlike).")
         lines.append("")
         lines.append("### κ")
@@ -169,7 +169,7 @@ struct GateStudyMarkdown {
         lines.append("")
         lines.append("### U-MIA with every signal against φ alone")
         lines.append("")
-        lines.append("Mean ± sd of U-MIA's AUCs (shadow-trained, cross-validated) per target group: with SPEC §4's signals (φ, loss, "
+        lines.append("Mean ± sd of U-MIA's AUCs (shadow-trained, cross-validated) per target group: with docs/method.md §4's signals (φ, loss, "
                      + "entropy, sorted probabilities, log truth ratio) and with φ alone.")
         lines.append("")
         lines.append("| audit seed | targets | shadow, all | shadow, φ alone | cross-validated, all | cross-validated, φ alone |")

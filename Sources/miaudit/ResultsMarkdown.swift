@@ -157,7 +157,7 @@ struct ResultsMarkdown {
         lines.append("")
         lines.append("\"fixed rules\" counts the seeds that pass fixed bounds: every AUC interval (U-LiRA online, U-MIA, "
                      + "U-MIA cross-validated) reaches 0.5 or below, U-LiRA is not below chance (over-unlearning), and forget quality's median p ≥ 0.05. "
-                     + "\"gate\" is the gate an audit applies by default (SPEC §8, docs/gate.md): U-LiRA's and U-MIA's AUCs and forget "
+                     + "\"gate\" is the gate an audit applies by default (docs/method.md §8, docs/gate.md): U-LiRA's and U-MIA's AUCs and forget "
                      + "quality's median p, each tested against the \(gold) gold models scored as targets (a prediction-interval t test "
                      + "widened by κ = 1.5), with Holm's step-down across the four rules at α = 0.05.")
         lines.append("")

@@ -14,7 +14,7 @@ struct UnlearnCommand: ParsableCommand {
         commandName: "unlearn",
         abstract: "Unlearn the forget split from a model (MultiDelete, its variants, or a baseline).",
         discussion: """
-            Methods (SPEC §7): \(UnlearningMethods.names.joined(separator: ", ")). multidelete is the \
+            Methods (docs/method.md §7): \(UnlearningMethods.names.joined(separator: ", ")). multidelete is the \
             published method; multidelete-f updates the fusion network only; multidelete-calibrated uses \
             α = 0.1, β = 3, γ = 1, a warm-up and a stop when the forget set's LiRA scores look like \
             never-trained validation pairs. --alpha/--beta/--gamma apply to the MultiDelete methods, \
