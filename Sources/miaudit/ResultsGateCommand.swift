@@ -19,53 +19,25 @@ struct ResultsGateCommand: ParsableCommand {
               miaudit results gate --out docs/gate.md
             """)
 
-    @OptionGroup var dataOptions: DataOptions
-    @Option(name: .long, help: ArgumentHelp("The original model; trained like the demo's when the file is missing.", valueName: "file"))
-    var original: String = "reports/demo/original.safetensors"
-    @Option(name: .long, parsing: .upToNextOption, help: "Audit seeds, each with its own gold pool and shadows.")
-    var auditSeeds: [UInt64] = [0, 1]
-    @Option(name: .long, help: "Gold models per audit seed: the pool G is drawn from.")
-    var gold: Int = 32
-    @Option(name: .long, help: "Shadow models per method and audit seed.")
-    var shadows: Int = 16
-    @Option(name: .long, help: "Retrained targets (distinct seeds), shared by the audit seeds.")
-    var retrained: Int = 40
-    @Option(name: .long, parsing: .upToNextOption, help: "Methods that should fail.")
-    var methods: [String] = ["none", "multidelete", "multidelete-calibrated", "finetune", "neggrad", "dtd"]
-    @Option(name: .long, help: "Unlearning seeds per method.")
-    var methodSeeds: Int = 3
+    @OptionGroup var study: GateStudyOptions
     @Option(name: .long, help: "Random G-subsets of the pool per target.")
     var draws: Int = 20
-    @Option(name: .long, help: ArgumentHelp("Model cache.", valueName: "dir"))
-    var cache: String = "audits/cache"
     @Option(name: .long, help: ArgumentHelp("The Markdown file whose 'gate' section is rewritten; the figures go beside it as JSON.", valueName: "file"))
     var out: String = "docs/gate.md"
     @OptionGroup var threadOptions: ThreadOptions
 
     func validate() throws {
-        guard gold >= 8, gold <= 256 else { throw ValidationError("--gold must be between 8 and 256, got \(gold).") }
-        guard retrained >= 2, methodSeeds >= 1, draws >= 1, !auditSeeds.isEmpty else {
-            throw ValidationError("--retrained must be at least 2, --method-seeds and --draws at least 1, and --audit-seeds non-empty.")
-        }
-        guard shadows >= 4, shadows.isMultiple(of: 2) else { throw ValidationError("--shadows must be even and at least 4, got \(shadows).") }
+        guard study.gold >= 8 else { throw ValidationError("--gold must be at least 8, got \(study.gold).") }
+        guard study.retrained >= 2, draws >= 1 else { throw ValidationError("--retrained must be at least 2 and --draws at least 1.") }
     }
 
     func run() throws {
         try reportingErrors {
             let threads = threadOptions.apply()
             try checkWritableDestination(out)
-            let absolute = { (path: String) in URL(fileURLWithPath: path).standardizedFileURL.path }
-            dataOptions.noteDefault()
-            var settings = GateStudy.Settings(data: absolute(dataOptions.data), original: absolute(original), cache: absolute(cache),
-                                              toolVersion: ToolInfo.version)
-            settings.auditSeeds = auditSeeds
-            settings.goldModels = gold
-            settings.shadows = shadows
-            settings.retrained = retrained
-            settings.methods = methods
-            settings.methodSeeds = methodSeeds
+            var settings = study.settings()
             settings.draws = draws
-            settings.counts = [8, 16, 32].filter { $0 <= gold }
+            settings.counts = [8, 16, 32].filter { $0 <= study.gold }
             let view = AuditProgressView()
             let result = try GateStudy.run(settings, progress: view.update)
             view.finish()
@@ -186,5 +158,50 @@ struct GateStudyMarkdown {
         }
         lines.append("")
         return lines.joined(separator: "\n")
+    }
+}
+
+/// The options the gate and profile studies share: the data, the original, the pool of gold
+/// models, the shadows, the targets and the cache.
+struct GateStudyOptions: ParsableArguments {
+    @OptionGroup var dataOptions: DataOptions
+    @Option(name: .long, help: ArgumentHelp("The original model; trained like the demo's when the file is missing.", valueName: "file"))
+    var original: String = "reports/demo/original.safetensors"
+    @Option(name: .long, parsing: .upToNextOption, help: "Audit seeds, each with its own gold pool and shadows.")
+    var auditSeeds: [UInt64] = [0, 1]
+    @Option(name: .long, help: "Gold models per audit seed (the pool).")
+    var gold: Int = 32
+    @Option(name: .long, help: "Shadow models per method and audit seed.")
+    var shadows: Int = 16
+    @Option(name: .long, help: "Retrained targets (distinct seeds), shared by the audit seeds.")
+    var retrained: Int = 40
+    @Option(name: .long, parsing: .upToNextOption, help: "Methods that should fail.")
+    var methods: [String] = ["none", "multidelete", "multidelete-calibrated", "finetune", "neggrad", "dtd"]
+    @Option(name: .long, help: "Unlearning seeds per method.")
+    var methodSeeds: Int = 3
+    @Option(name: .long, help: ArgumentHelp("Model cache.", valueName: "dir"))
+    var cache: String = "audits/cache"
+
+    func validate() throws {
+        guard gold >= 2, gold <= 256 else { throw ValidationError("--gold must be between 2 and 256, got \(gold).") }
+        guard retrained >= 1, methodSeeds >= 1, !auditSeeds.isEmpty else {
+            throw ValidationError("--retrained and --method-seeds must be at least 1, and --audit-seeds non-empty.")
+        }
+        guard shadows >= 4, shadows.isMultiple(of: 2) else { throw ValidationError("--shadows must be even and at least 4, got \(shadows).") }
+    }
+
+    /// The study's settings, with absolute paths (and a note on stderr when --data was not given).
+    func settings() -> GateStudy.Settings {
+        let absolute = { (path: String) in URL(fileURLWithPath: path).standardizedFileURL.path }
+        dataOptions.noteDefault()
+        var settings = GateStudy.Settings(data: absolute(dataOptions.data), original: absolute(original), cache: absolute(cache),
+                                          toolVersion: ToolInfo.version)
+        settings.auditSeeds = auditSeeds
+        settings.goldModels = gold
+        settings.shadows = shadows
+        settings.retrained = retrained
+        settings.methods = methods
+        settings.methodSeeds = methodSeeds
+        return settings
     }
 }

@@ -19,53 +19,24 @@ struct ResultsProfilesCommand: ParsableCommand {
               miaudit results profiles --out docs/gate.md
             """)
 
-    @OptionGroup var dataOptions: DataOptions
-    @Option(name: .long, help: ArgumentHelp("The original model; trained like the demo's when the file is missing.", valueName: "file"))
-    var original: String = "reports/demo/original.safetensors"
-    @Option(name: .long, parsing: .upToNextOption, help: "Audit seeds, each with its own gold pool and shadows.")
-    var auditSeeds: [UInt64] = [0, 1]
-    @Option(name: .long, help: "Gold models per audit seed: the first --calibration-golds calibrate, the rest are audited.")
-    var gold: Int = 32
-    @Option(name: .long, help: "Gold models that calibrate both profiles.")
+    @OptionGroup var study: GateStudyOptions
+    @Option(name: .long, help: "Gold models that calibrate both profiles; the pool's others are audited as exact retrains.")
     var calibrationGolds: Int = 16
-    @Option(name: .long, help: "Shadow models per method and audit seed (the full profile's).")
-    var shadows: Int = 16
-    @Option(name: .long, help: "Retrained targets (distinct seeds), shared by the audit seeds.")
-    var retrained: Int = 40
-    @Option(name: .long, parsing: .upToNextOption, help: "Methods that should fail.")
-    var methods: [String] = ["none", "multidelete", "multidelete-calibrated", "finetune", "neggrad", "dtd"]
-    @Option(name: .long, help: "Unlearning seeds per method.")
-    var methodSeeds: Int = 3
-    @Option(name: .long, help: ArgumentHelp("Model cache.", valueName: "dir"))
-    var cache: String = "audits/cache"
     @Option(name: .long, help: ArgumentHelp("The Markdown file whose 'profiles' section is rewritten; the figures go beside it as JSON.", valueName: "file"))
     var out: String = "docs/gate.md"
     @OptionGroup var threadOptions: ThreadOptions
 
     func validate() throws {
-        guard calibrationGolds >= 2, gold > calibrationGolds, gold <= 256 else {
-            throw ValidationError("--gold must exceed --calibration-golds (at least 2), and be at most 256; got \(gold) and \(calibrationGolds).")
+        guard calibrationGolds >= 2, study.gold > calibrationGolds else {
+            throw ValidationError("--gold must exceed --calibration-golds (at least 2); got \(study.gold) and \(calibrationGolds).")
         }
-        guard retrained >= 1, methodSeeds >= 1, !auditSeeds.isEmpty else {
-            throw ValidationError("--retrained and --method-seeds must be at least 1, and --audit-seeds non-empty.")
-        }
-        guard shadows >= 4, shadows.isMultiple(of: 2) else { throw ValidationError("--shadows must be even and at least 4, got \(shadows).") }
     }
 
     func run() throws {
         try reportingErrors {
             let threads = threadOptions.apply()
             try checkWritableDestination(out)
-            let absolute = { (path: String) in URL(fileURLWithPath: path).standardizedFileURL.path }
-            dataOptions.noteDefault()
-            var gate = GateStudy.Settings(data: absolute(dataOptions.data), original: absolute(original), cache: absolute(cache),
-                                          toolVersion: ToolInfo.version)
-            gate.auditSeeds = auditSeeds
-            gate.goldModels = gold
-            gate.shadows = shadows
-            gate.retrained = retrained
-            gate.methods = methods
-            gate.methodSeeds = methodSeeds
+            let gate = study.settings()
             var settings = ProfileStudy.Settings(gate: gate)
             settings.calibrationGolds = calibrationGolds
             let view = AuditProgressView()
