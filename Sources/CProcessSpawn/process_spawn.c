@@ -21,11 +21,16 @@ int miaudit_spawn(const char *path, char *const arguments[], const char *directo
         posix_spawn_file_actions_destroy(&actions);
         return result;
     }
-    // dup2 clears close-on-exec on the new descriptor; every other descriptor miaudit opens is
-    // close-on-exec, so the child gets exactly these three.
+    // dup2 clears close-on-exec on the new descriptor. Every descriptor miaudit opens itself is
+    // close-on-exec, but a library in the same process may hold one that is not (a pipe another
+    // thread is still setting up, say); closing everything above 2 gives the child exactly these
+    // three, so no grandchild can keep someone else's pipe open.
     if (result == 0) result = posix_spawn_file_actions_adddup2(&actions, input, 0);
     if (result == 0) result = posix_spawn_file_actions_adddup2(&actions, output, 1);
     if (result == 0) result = posix_spawn_file_actions_adddup2(&actions, error, 2);
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 34))
+    if (result == 0) result = posix_spawn_file_actions_addclosefrom_np(&actions, 3);
+#endif
     if (result == 0 && directory != NULL) result = posix_spawn_file_actions_addchdir_np(&actions, directory);
 
     sigset_t none, all;

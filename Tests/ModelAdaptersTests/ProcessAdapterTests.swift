@@ -21,12 +21,18 @@ enum ProcessTestSupport {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3", "-c", "import sys, numpy; print(sys.executable)"]
-        let output = Pipe()
+        // Output to a file, not a pipe: a pipe's end of file waits for every process that inherited
+        // its write end, and the tests start children concurrently.
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("miaudit-python-\(UUID().uuidString)")
+        _ = FileManager.default.createFile(atPath: file.path, contents: nil)
+        defer { try? FileManager.default.removeItem(at: file) }
+        guard let output = try? FileHandle(forWritingTo: file) else { return nil }
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
         do { try process.run() } catch { return nil }
-        let data = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
+        try? output.close()
+        let data = (try? Data(contentsOf: file)) ?? Data()
         let path = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         return process.terminationStatus == 0 && !path.isEmpty ? path : nil
     }()
