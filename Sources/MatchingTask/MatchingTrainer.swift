@@ -48,6 +48,7 @@ public struct MatchingTrainer: Sendable {
         var optimizer = AdamW(for: model.layers, learningRate: recipe.learningRate, weightDecay: recipe.weightDecay)
         optimizer.parallelism = BLAS.threadCount
         let base = RandomSource(seed: seed)
+        var buffers = StepBuffers()
         for epoch in 0..<recipe.epochs {
             let clock = ContinuousClock.now
             var generator = base.derived("epoch-\(epoch)")
@@ -57,7 +58,7 @@ public struct MatchingTrainer: Sendable {
             var start = 0
             while start < samples.count {
                 let batch = Array(samples[start..<min(start + recipe.batchSize, samples.count)])
-                lossSum += step(&model, optimizer: &optimizer, data: data, batch: batch) * Double(batch.count)
+                lossSum += step(&model, optimizer: &optimizer, data: data, batch: batch, buffers: &buffers) * Double(batch.count)
                 start += recipe.batchSize
             }
             let elapsed = ContinuousClock.now - clock
@@ -79,16 +80,30 @@ public struct MatchingTrainer: Sendable {
         return samples
     }
 
-    /// One AdamW step on a minibatch; returns the batch's mean loss.
-    func step(_ model: inout FusionModel, optimizer: inout AdamW, data: MatchingData, batch: [PairSample]) -> Double {
-        let images = data.images.gatherRows(batch.map(\.image))
-        let texts = data.texts.gatherRows(batch.map(\.text))
-        let pass = model.forward(images: images, texts: texts)
-        let (loss, dLogits) = Loss.softmaxCrossEntropy(logits: pass.logits, labels: batch.map(\.label))
-        let gradients = model.backward(pass, logitGradient: dLogits)
-        optimizer.step(&model.layers, gradients: gradients.layers)
+    /// One AdamW step on a minibatch; returns the batch's mean loss. Writes into `buffers` only,
+    /// so once the batch shape repeats a step allocates no matrix.
+    func step(_ model: inout FusionModel, optimizer: inout AdamW, data: MatchingData, batch: [PairSample],
+              buffers: inout StepBuffers) -> Double {
+        buffers.images.gatherRows(of: data.images, batch.map(\.image))
+        buffers.texts.gatherRows(of: data.texts, batch.map(\.text))
+        model.forward(images: buffers.images, imageIndices: nil, texts: buffers.texts, into: &buffers.pass)
+        let loss = Loss.softmaxCrossEntropy(logits: buffers.pass.logits, labels: batch.map(\.label),
+                                            gradient: &buffers.logitGradient)
+        model.backward(buffers.pass, logitGradient: buffers.logitGradient, into: &buffers.gradients,
+                       scratch: &buffers.scratch)
+        optimizer.step(&model.layers, gradients: buffers.gradients.layers)
         return loss
     }
+}
+
+/// The matrices a training loop reuses from step to step.
+struct StepBuffers {
+    var images = Matrix.empty
+    var texts = Matrix.empty
+    var pass = FusionForward()
+    var logitGradient = Matrix.empty
+    var gradients = FusionGradients()
+    var scratch = FusionBackwardScratch()
 }
 
 /// An (image row, text row, label) training example; label 1 = match.
