@@ -12,7 +12,11 @@ public struct EpochReport: Sendable {
 
 /// Trains native models (SPEC §2): for image–text matching, true pairs labelled "match" (1) plus,
 /// each epoch, freshly drawn mismatched pairs labelled "no match" (0); for classification, each row
-/// with its label. Shuffled, softmax cross-entropy, AdamW.
+/// with its label. Softmax cross-entropy (mean over the minibatch), AdamW.
+///
+/// Minibatches hold whole groups (`MatchingData.trainingPairs`): the rows are shuffled and each
+/// minibatch takes `recipe.pairsPerBatch` pairs — with the defaults 32 rows, each with its true
+/// and its mismatched pair — so the image encoder runs once per row of the batch, not once per pair.
 ///
 /// Random streams derive from `seed`: `"init"` for the weights, `"epoch-e"` for epoch e's negatives
 /// and shuffle. With the same seed and BLAS thread count the weights are bit-identical.
@@ -52,42 +56,29 @@ public struct MatchingTrainer: Sendable {
         for epoch in 0..<recipe.epochs {
             let clock = ContinuousClock.now
             var generator = base.derived("epoch-\(epoch)")
-            var samples = epochSamples(data: data, rows: rows, generator: &generator)
-            generator.shuffle(&samples)
+            let pairs = data.trainingPairs(rows: rows, negativesPerPositive: recipe.negativesPerPositive,
+                                           generator: &generator)
+            let size = recipe.pairsPerBatch(classification: data.isClassification)
             var lossSum = 0.0
-            var start = 0
-            while start < samples.count {
-                let batch = Array(samples[start..<min(start + recipe.batchSize, samples.count)])
+            for start in stride(from: 0, to: pairs.count, by: size) {
+                let batch = TrainingBatch(pairs[start..<min(start + size, pairs.count)])
                 lossSum += step(&model, optimizer: &optimizer, data: data, batch: batch, buffers: &buffers) * Double(batch.count)
-                start += recipe.batchSize
             }
             let elapsed = ContinuousClock.now - clock
-            progress(EpochReport(epoch: epoch + 1, epochs: recipe.epochs, meanLoss: lossSum / Double(samples.count),
-                                 samples: samples.count,
+            progress(EpochReport(epoch: epoch + 1, epochs: recipe.epochs, meanLoss: lossSum / Double(pairs.count),
+                                 samples: pairs.count,
                                  seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18))
         }
     }
 
-    /// The epoch's training examples: each true pair, then its mismatched pairs, before shuffling.
-    /// For classification, each row with its label and no mismatched pairs.
-    func epochSamples(data: MatchingData, rows: [Int], generator: inout RandomSource) -> [PairSample] {
-        var samples = rows.map { PairSample(image: $0, text: $0, label: data.trueClass(of: $0)) }
-        if data.isClassification { return samples }
-        for _ in 0..<recipe.negativesPerPositive {
-            let partners = data.mismatchedPartners(for: rows, generator: &generator)
-            for (row, partner) in zip(rows, partners) { samples.append(PairSample(image: row, text: partner, label: 0)) }
-        }
-        return samples
-    }
-
     /// One AdamW step on a minibatch; returns the batch's mean loss. Writes into `buffers` only,
     /// so once the batch shape repeats a step allocates no matrix.
-    func step(_ model: inout FusionModel, optimizer: inout AdamW, data: MatchingData, batch: [PairSample],
+    func step(_ model: inout FusionModel, optimizer: inout AdamW, data: MatchingData, batch: TrainingBatch,
               buffers: inout StepBuffers) -> Double {
-        buffers.images.gatherRows(of: data.images, batch.map(\.image))
-        buffers.texts.gatherRows(of: data.texts, batch.map(\.text))
-        model.forward(images: buffers.images, imageIndices: nil, texts: buffers.texts, into: &buffers.pass)
-        let loss = Loss.softmaxCrossEntropy(logits: buffers.pass.logits, labels: batch.map(\.label),
+        buffers.images.gatherRows(of: data.images, batch.imageRows)
+        buffers.texts.gatherRows(of: data.texts, batch.textRows)
+        model.forward(images: buffers.images, imageIndices: batch.sharedImageIndices, texts: buffers.texts, into: &buffers.pass)
+        let loss = Loss.softmaxCrossEntropy(logits: buffers.pass.logits, labels: batch.labels,
                                             gradient: &buffers.logitGradient)
         model.backward(buffers.pass, logitGradient: buffers.logitGradient, into: &buffers.gradients,
                        scratch: &buffers.scratch)
@@ -104,11 +95,4 @@ struct StepBuffers {
     var logitGradient = Matrix.empty
     var gradients = FusionGradients()
     var scratch = FusionBackwardScratch()
-}
-
-/// An (image row, text row, label) training example; label 1 = match.
-struct PairSample: Sendable {
-    let image: Int
-    let text: Int
-    let label: Int
 }
