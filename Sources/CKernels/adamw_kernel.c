@@ -13,8 +13,10 @@
 #endif
 
 /// One element, in PyTorch's order: m, v, then θ·decay − (step·m) / (√v / root2 + ε).
-static inline void update_one(float *p, const float *g, float *m, float *v, size_t i, const miaudit_adamw_scalars *s) {
+static inline void update_one(float *p, float *g, float *m, float *v, size_t i, const miaudit_adamw_scalars *s,
+                              int clear) {
     float gi = g[i];
+    if (clear) g[i] = 0;
     float mi = s->beta1 * m[i] + s->one_minus_beta1 * gi;
     float vi = s->beta2 * v[i] + s->one_minus_beta2 * gi * gi;
     m[i] = mi;
@@ -22,13 +24,13 @@ static inline void update_one(float *p, const float *g, float *m, float *v, size
     p[i] = p[i] * s->decay - s->step_size * mi / (__builtin_sqrtf(vi) / s->root_correction2 + s->epsilon);
 }
 
-static void update_scalar(float *p, const float *g, float *m, float *v, size_t start, size_t n,
-                          const miaudit_adamw_scalars *s) {
-    for (size_t i = start; i < n; i++) update_one(p, g, m, v, i, s);
+static void update_scalar(float *p, float *g, float *m, float *v, size_t start, size_t n,
+                          const miaudit_adamw_scalars *s, int clear) {
+    for (size_t i = start; i < n; i++) update_one(p, g, m, v, i, s, clear);
 }
 
 #if defined(__x86_64__)
-static void update_sse(float *p, const float *g, float *m, float *v, size_t n, const miaudit_adamw_scalars *s) {
+static void update_sse(float *p, float *g, float *m, float *v, size_t n, const miaudit_adamw_scalars *s, int clear) {
     const __m128 b1 = _mm_set1_ps(s->beta1), c1 = _mm_set1_ps(s->one_minus_beta1);
     const __m128 b2 = _mm_set1_ps(s->beta2), c2 = _mm_set1_ps(s->one_minus_beta2);
     const __m128 eps = _mm_set1_ps(s->epsilon), decay = _mm_set1_ps(s->decay);
@@ -36,6 +38,7 @@ static void update_sse(float *p, const float *g, float *m, float *v, size_t n, c
     size_t i = 0;
     for (; i + 4 <= n; i += 4) {
         __m128 gi = _mm_loadu_ps(g + i);
+        if (clear) _mm_storeu_ps(g + i, _mm_setzero_ps());
         __m128 mi = _mm_add_ps(_mm_mul_ps(b1, _mm_loadu_ps(m + i)), _mm_mul_ps(c1, gi));
         __m128 vi = _mm_add_ps(_mm_mul_ps(b2, _mm_loadu_ps(v + i)), _mm_mul_ps(_mm_mul_ps(c2, gi), gi));
         _mm_storeu_ps(m + i, mi);
@@ -44,11 +47,11 @@ static void update_sse(float *p, const float *g, float *m, float *v, size_t n, c
         __m128 pi = _mm_sub_ps(_mm_mul_ps(_mm_loadu_ps(p + i), decay), _mm_div_ps(_mm_mul_ps(step, mi), denominator));
         _mm_storeu_ps(p + i, pi);
     }
-    update_scalar(p, g, m, v, i, n, s);
+    update_scalar(p, g, m, v, i, n, s, clear);
 }
 
 __attribute__((target("avx")))
-static void update_avx(float *p, const float *g, float *m, float *v, size_t n, const miaudit_adamw_scalars *s) {
+static void update_avx(float *p, float *g, float *m, float *v, size_t n, const miaudit_adamw_scalars *s, int clear) {
     const __m256 b1 = _mm256_set1_ps(s->beta1), c1 = _mm256_set1_ps(s->one_minus_beta1);
     const __m256 b2 = _mm256_set1_ps(s->beta2), c2 = _mm256_set1_ps(s->one_minus_beta2);
     const __m256 eps = _mm256_set1_ps(s->epsilon), decay = _mm256_set1_ps(s->decay);
@@ -56,6 +59,7 @@ static void update_avx(float *p, const float *g, float *m, float *v, size_t n, c
     size_t i = 0;
     for (; i + 8 <= n; i += 8) {
         __m256 gi = _mm256_loadu_ps(g + i);
+        if (clear) _mm256_storeu_ps(g + i, _mm256_setzero_ps());
         __m256 mi = _mm256_add_ps(_mm256_mul_ps(b1, _mm256_loadu_ps(m + i)), _mm256_mul_ps(c1, gi));
         __m256 vi = _mm256_add_ps(_mm256_mul_ps(b2, _mm256_loadu_ps(v + i)), _mm256_mul_ps(_mm256_mul_ps(c2, gi), gi));
         _mm256_storeu_ps(m + i, mi);
@@ -65,7 +69,7 @@ static void update_avx(float *p, const float *g, float *m, float *v, size_t n, c
                                   _mm256_div_ps(_mm256_mul_ps(step, mi), denominator));
         _mm256_storeu_ps(p + i, pi);
     }
-    update_scalar(p, g, m, v, i, n, s);
+    update_scalar(p, g, m, v, i, n, s, clear);
 }
 
 /// AVX needs the CPUID bit and the OS saving the YMM registers (XCR0 bits 1 and 2).
@@ -94,20 +98,21 @@ miaudit_adamw_path miaudit_adamw_best_path(void) {
 #endif
 }
 
-void miaudit_adamw_update(float *parameters, const float *gradient, float *first_moment, float *second_moment,
-                          size_t count, const miaudit_adamw_scalars *scalars, miaudit_adamw_path path) {
+void miaudit_adamw_update(float *parameters, float *gradient, float *first_moment, float *second_moment,
+                          size_t count, const miaudit_adamw_scalars *scalars, int clear_gradient,
+                          miaudit_adamw_path path) {
     miaudit_adamw_path best = miaudit_adamw_best_path();
     if (path == MIAUDIT_ADAMW_BEST || path > best) path = best;
     switch (path) {
 #if defined(__x86_64__)
     case MIAUDIT_ADAMW_AVX:
-        update_avx(parameters, gradient, first_moment, second_moment, count, scalars);
+        update_avx(parameters, gradient, first_moment, second_moment, count, scalars, clear_gradient);
         return;
     case MIAUDIT_ADAMW_SSE:
-        update_sse(parameters, gradient, first_moment, second_moment, count, scalars);
+        update_sse(parameters, gradient, first_moment, second_moment, count, scalars, clear_gradient);
         return;
 #endif
     default:
-        update_scalar(parameters, gradient, first_moment, second_moment, 0, count, scalars);
+        update_scalar(parameters, gradient, first_moment, second_moment, 0, count, scalars, clear_gradient);
     }
 }

@@ -80,9 +80,10 @@ public struct MatchingTrainer: Sendable {
         model.forward(images: buffers.images, imageIndices: batch.sharedImageIndices, texts: buffers.texts, into: &buffers.pass)
         let loss = Loss.softmaxCrossEntropy(logits: buffers.pass.logits, labels: batch.labels,
                                             gradient: &buffers.logitGradient)
-        model.backward(buffers.pass, logitGradient: buffers.logitGradient, into: &buffers.gradients,
+        // The gradients accumulate into storage the optimizer leaves zero (no clearing pass).
+        model.backward(buffers.pass, logitGradient: buffers.logitGradient, accumulate: true, into: &buffers.gradients,
                        scratch: &buffers.scratch)
-        optimizer.step(&model.layers, gradients: buffers.gradients.layers)
+        optimizer.step(&model.layers, clearing: &buffers.gradients.layers)
         return loss
     }
 }

@@ -51,15 +51,44 @@ public struct AdamW: Sendable {
                      "AdamW was made for \(steps.count) layers, got \(layers.count) layers and \(gradients.count) gradients")
         for index in layers.indices {
             guard let gradient = gradients[index] else { continue }
-            steps[index] += 1
-            let t = steps[index]
-            var rule = UpdateRule(optimizer: self, step: t)
-            rule.path = kernelPath.c
-            rule.apply(&layers[index].weight.storage, gradient.weight.storage, &weightFirst[index], &weightSecond[index])
-            rule.apply(&layers[index].bias, gradient.bias, &biasFirst[index], &biasSecond[index])
+            let rule = advance(index)
+            gradient.weight.storage.withUnsafeBufferPointer { g in
+                rule.apply(&layers[index].weight.storage, UnsafeMutablePointer(mutating: g.baseAddress), count: g.count,
+                           &weightFirst[index], &weightSecond[index], clearing: false)
+            }
+            gradient.bias.withUnsafeBufferPointer { g in
+                rule.apply(&layers[index].bias, UnsafeMutablePointer(mutating: g.baseAddress), count: g.count,
+                           &biasFirst[index], &biasSecond[index], clearing: false)
+            }
         }
     }
 
+    /// The same update, and every gradient used is left zero: a training loop that accumulates each
+    /// step's gradient into the same storage (`FusionModel.backward(…, accumulate: true, …)`) then
+    /// needs no separate pass to clear it. The parameters get the bits `step(_:gradients:)` gives.
+    public mutating func step(_ layers: inout [Linear], clearing gradients: inout [LinearGradient?]) {
+        precondition(layers.count == gradients.count && layers.count == steps.count,
+                     "AdamW was made for \(steps.count) layers, got \(layers.count) layers and \(gradients.count) gradients")
+        for index in layers.indices where gradients[index] != nil {
+            let rule = advance(index)
+            gradients[index]!.weight.storage.withUnsafeMutableBufferPointer { g in
+                rule.apply(&layers[index].weight.storage, g.baseAddress, count: g.count,
+                           &weightFirst[index], &weightSecond[index], clearing: true)
+            }
+            gradients[index]!.bias.withUnsafeMutableBufferPointer { g in
+                rule.apply(&layers[index].bias, g.baseAddress, count: g.count,
+                           &biasFirst[index], &biasSecond[index], clearing: true)
+            }
+        }
+    }
+
+    /// Counts one more update of layer `index` and returns that step's rule.
+    private mutating func advance(_ index: Int) -> UpdateRule {
+        steps[index] += 1
+        var rule = UpdateRule(optimizer: self, step: steps[index])
+        rule.path = kernelPath.c
+        return rule
+    }
 }
 
 extension AdamW {
@@ -105,31 +134,32 @@ struct UpdateRule {
         parallelism = max(1, optimizer.parallelism)
     }
 
-    /// Updates `parameters`, `first` and `second` in place from `gradient`; with `parallelism` > 1 and
-    /// at least 65,536 elements, disjoint chunks of whole 8-element blocks run on separate threads.
-    func apply(_ parameters: inout [Float], _ gradient: [Float], _ first: inout [Float], _ second: inout [Float]) {
-        precondition(parameters.count == gradient.count && first.count == gradient.count && second.count == gradient.count,
-                     "AdamW: gradient size \(gradient.count) ≠ parameter size \(parameters.count)")
-        let n = parameters.count
+    /// Updates `parameters`, `first` and `second` in place from the `count` gradient elements at
+    /// `gradient` (set to 0 as they are read when `clearing`); with `parallelism` > 1 and at least
+    /// 65,536 elements, disjoint chunks of whole 8-element blocks run on separate threads.
+    func apply(_ parameters: inout [Float], _ gradient: UnsafeMutablePointer<Float>?, count: Int,
+               _ first: inout [Float], _ second: inout [Float], clearing: Bool) {
+        precondition(parameters.count == count && first.count == count && second.count == count,
+                     "AdamW: gradient size \(count) ≠ parameter size \(parameters.count)")
+        let n = count
+        guard n > 0, let gradient else { return }
+        let clear: Int32 = clearing ? 1 : 0
         parameters.withUnsafeMutableBufferPointer { p in
-            gradient.withUnsafeBufferPointer { g in
-                first.withUnsafeMutableBufferPointer { m in
-                    second.withUnsafeMutableBufferPointer { v in
-                        guard n > 0 else { return }
-                        let base = Buffers(p: p.baseAddress!, g: g.baseAddress!, m: m.baseAddress!, v: v.baseAddress!)
-                        let chunks = n >= 65_536 ? parallelism : 1
-                        if chunks == 1 {
-                            withUnsafePointer(to: scalars) { miaudit_adamw_update(base.p, base.g, base.m, base.v, n, $0, path) }
-                            return
-                        }
-                        let chunk = ((n + chunks - 1) / chunks + 7) / 8 * 8
-                        let rule = self
-                        DispatchQueue.concurrentPerform(iterations: chunks) { c in
-                            let start = min(c * chunk, n), end = min(start + chunk, n)
-                            withUnsafePointer(to: rule.scalars) {
-                                miaudit_adamw_update(base.p + start, base.g + start, base.m + start, base.v + start,
-                                                     end - start, $0, rule.path)
-                            }
+            first.withUnsafeMutableBufferPointer { m in
+                second.withUnsafeMutableBufferPointer { v in
+                    let base = Buffers(p: p.baseAddress!, g: gradient, m: m.baseAddress!, v: v.baseAddress!)
+                    let chunks = n >= 65_536 ? parallelism : 1
+                    if chunks == 1 {
+                        withUnsafePointer(to: scalars) { miaudit_adamw_update(base.p, base.g, base.m, base.v, n, $0, clear, path) }
+                        return
+                    }
+                    let chunk = ((n + chunks - 1) / chunks + 7) / 8 * 8
+                    let rule = self
+                    DispatchQueue.concurrentPerform(iterations: chunks) { c in
+                        let start = min(c * chunk, n), end = min(start + chunk, n)
+                        withUnsafePointer(to: rule.scalars) {
+                            miaudit_adamw_update(base.p + start, base.g + start, base.m + start, base.v + start,
+                                                 end - start, $0, clear, rule.path)
                         }
                     }
                 }
@@ -140,7 +170,7 @@ struct UpdateRule {
     /// The four arrays' base addresses, shared with the worker threads, each of which touches a
     /// disjoint range.
     private struct Buffers: @unchecked Sendable {
-        let p: UnsafeMutablePointer<Float>, g: UnsafePointer<Float>
+        let p: UnsafeMutablePointer<Float>, g: UnsafeMutablePointer<Float>
         let m: UnsafeMutablePointer<Float>, v: UnsafeMutablePointer<Float>
     }
 }

@@ -70,18 +70,22 @@ public struct Linear: Sendable, Equatable {
         return (gradient, inputGradient)
     }
 
-    /// ∂L/∂W = (∂L/∂y)ᵀ·x (one sgemm, overwriting) and ∂L/∂b = Σ_rows ∂L/∂y, into `gradient`, whose
-    /// storage is reused when its shapes match. O(batch·in·out).
-    public func parameterGradient(input: Matrix, outputGradient: Matrix, into gradient: inout LinearGradient) {
+    /// ∂L/∂W = (∂L/∂y)ᵀ·x (one sgemm) and ∂L/∂b = Σ_rows ∂L/∂y, into `gradient`, whose storage is
+    /// reused when its shapes match. With `accumulate` they are added to what `gradient` holds (zero
+    /// when it is newly made): sgemm with β = 1 skips OpenBLAS's pass that clears its output, and
+    /// adding to a zeroed gradient gives the bits of overwriting. O(batch·in·out).
+    public func parameterGradient(input: Matrix, outputGradient: Matrix, into gradient: inout LinearGradient,
+                                  accumulate: Bool = false) {
         precondition(outputGradient.rows == input.rows && outputGradient.columns == outputSize && input.columns == inputSize,
                      "Linear pullback: gradient is \(outputGradient.rows)x\(outputGradient.columns) and input \(input.rows)x\(input.columns), expected \(input.rows)x\(outputSize) and \(input.rows)x\(inputSize)")
-        gradient.weight.ensureShape(rows: outputSize, columns: inputSize)
+        let fresh = gradient.weight.ensureShape(rows: outputSize, columns: inputSize)
+        if fresh && accumulate { gradient.weight.fill(with: 0) }
         if input.rows == 0 {
-            gradient.weight.fill(with: 0)
+            if !accumulate { gradient.weight.fill(with: 0) }
         } else {
-            BLAS.gemm(outputGradient, transposeA: true, input, into: &gradient.weight)
+            BLAS.gemm(outputGradient, transposeA: true, input, beta: accumulate ? 1 : 0, into: &gradient.weight)
         }
-        outputGradient.columnSums(into: &gradient.bias)
+        outputGradient.columnSums(into: &gradient.bias, accumulate: accumulate && gradient.bias.count == outputSize)
     }
 
     /// ∂L/∂x = (∂L/∂y)·W into `inputGradient`, made [batch, inputSize]. O(batch·in·out).

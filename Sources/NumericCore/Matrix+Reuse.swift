@@ -6,11 +6,13 @@ extension Matrix {
 
     /// Makes this matrix `rows`×`columns`. When it already has that shape its storage is kept (and,
     /// if uniquely referenced, written in place afterwards); otherwise new storage is allocated and
-    /// the elements are unspecified, as with `init(rows:columns:uninitialized:)`.
-    public mutating func ensureShape(rows: Int, columns: Int) {
-        if self.rows != rows || self.columns != columns {
-            self = Matrix(rows: rows, columns: columns, uninitialized: ())
-        }
+    /// the elements are unspecified, as with `init(rows:columns:uninitialized:)`. Returns whether
+    /// new storage was allocated.
+    @discardableResult
+    public mutating func ensureShape(rows: Int, columns: Int) -> Bool {
+        guard self.rows != rows || self.columns != columns else { return false }
+        self = Matrix(rows: rows, columns: columns, uninitialized: ())
+        return true
     }
 
     /// Sets every element to `value`.
@@ -95,14 +97,15 @@ extension Matrix {
         return sums
     }
 
-    /// The sum of each column of this matrix, into `sums` (resized to `columns`). O(rows × columns).
-    public func columnSums(into sums: inout [Float]) {
+    /// The sum of each column of this matrix, into `sums` (resized to `columns`, and then zeroed);
+    /// with `accumulate`, added to what `sums` holds, row by row. O(rows × columns).
+    public func columnSums(into sums: inout [Float], accumulate: Bool = false) {
         if sums.count != columns { sums = [Float](repeating: 0, count: columns) }
         let (width, rowCount) = (columns, rows)
         storage.withUnsafeBufferPointer { a in
             sums.withUnsafeMutableBufferPointer { s in
                 guard width > 0 else { return }
-                s.baseAddress!.update(repeating: 0, count: width)
+                if !accumulate { s.baseAddress!.update(repeating: 0, count: width) }
                 for r in 0..<rowCount {
                     let row = a.baseAddress! + r * width
                     for c in 0..<width { s[c] += row[c] }

@@ -47,15 +47,24 @@ import NumericCore
         }
         for path in paths {
             for parallelism in [1, 3] {
-                var layers = [Linear(weight: weight, bias: bias)]
-                var optimizer = AdamW(for: layers, learningRate: 3e-3, weightDecay: 0.1)
-                optimizer.kernelPath = path
-                optimizer.parallelism = parallelism
-                for gradient in gradients {
-                    optimizer.step(&layers, gradients: [LinearGradient(weight: gradient, bias: [0.5])])
+                for clearing in [false, true] {
+                    var layers = [Linear(weight: weight, bias: bias)]
+                    var optimizer = AdamW(for: layers, learningRate: 3e-3, weightDecay: 0.1)
+                    optimizer.kernelPath = path
+                    optimizer.parallelism = parallelism
+                    for gradient in gradients {
+                        var given: [LinearGradient?] = [LinearGradient(weight: gradient, bias: [0.5])]
+                        if clearing {
+                            optimizer.step(&layers, clearing: &given)
+                            #expect(given[0]!.weight.storage.allSatisfy { $0 == 0 } && given[0]!.bias == [0])
+                        } else {
+                            optimizer.step(&layers, gradients: given)
+                        }
+                    }
+                    let differing = zip(Self.bits(layers[0].weight.storage), Self.bits(reference.parameters)).filter { $0 != $1 }
+                    #expect(differing.isEmpty,
+                            "path \(path), \(parallelism) thread(s), clearing \(clearing), width \(width): \(differing.count) elements differ")
                 }
-                let differing = zip(Self.bits(layers[0].weight.storage), Self.bits(reference.parameters)).filter { $0 != $1 }
-                #expect(differing.isEmpty, "path \(path), \(parallelism) thread(s), width \(width): \(differing.count) elements differ")
             }
         }
     }

@@ -163,6 +163,26 @@ import NumericCore
         #expect(step(images, Self.sharedIndices, texts, groups: all, &pass, &gradients, &scratch) == fresh)
     }
 
+    /// Accumulating into zeroed storage (as training does, with AdamW clearing it) gives the bits of
+    /// overwriting, and accumulating twice gives twice the gradient (to rounding: the bias adds row by row).
+    @Test func accumulatingBackwardAddsToTheStoredGradient() {
+        let model = Self.smallModel(.relu)
+        let images = randomMatrix(3, 6, seed: 112), texts = randomMatrix(6, 5, seed: 113)
+        let pass = Self.sharedPass(model, images, texts)
+        let dLogits = Loss.softmaxCrossEntropy(logits: pass.logits, labels: SharedLoss().labels).gradient
+        let plain = model.backward(pass, logitGradient: dLogits)
+        var gradients = FusionGradients(), scratch = FusionBackwardScratch()
+        model.backward(pass, logitGradient: dLogits, accumulate: true, into: &gradients, scratch: &scratch)
+        #expect(gradients.layers == plain.layers)
+        model.backward(pass, logitGradient: dLogits, accumulate: true, into: &gradients, scratch: &scratch)
+        func doubled(_ twice: [Float], _ once: [Float]) -> Bool {
+            zip(twice, once).allSatisfy { abs($0 - 2 * $1) <= 1e-6 * max(1, abs(2 * $1)) }
+        }
+        for (twice, once) in zip(gradients.layers, plain.layers) {
+            #expect(doubled(twice!.weight.storage, once!.weight.storage) && doubled(twice!.bias, once!.bias))
+        }
+    }
+
     @Test func fusionOnlyBackwardGivesTheSameFusionGradientAndNothingElse() {
         let model = Self.smallModel(.relu)
         let pass = model.forward(images: randomMatrix(3, 6, seed: 81), texts: randomMatrix(3, 5, seed: 82))

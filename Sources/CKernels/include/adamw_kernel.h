@@ -30,9 +30,12 @@ miaudit_adamw_path miaudit_adamw_best_path(void);
 
 /// One fused AdamW pass over `count` elements, updating the moments and the parameters in place:
 ///     m ← β₁m + (1−β₁)g;  v ← β₂v + (1−β₂)g·g;  θ ← θ·(1 − ηλ) − (η/(1−β₁ᵗ))·m / (√v / √(1−β₂ᵗ) + ε)
-/// Each element is read once and written once. A path the processor lacks falls back to the best
-/// available one. The four arrays must not overlap.
-void miaudit_adamw_update(float *parameters, const float *gradient, float *first_moment, float *second_moment,
-                          size_t count, const miaudit_adamw_scalars *scalars, miaudit_adamw_path path);
+/// Each element is read once and written once. With `clear_gradient` nonzero the pass also sets
+/// each gradient element to 0 once read, so that the next step's sgemm can accumulate into it
+/// (β = 1) without OpenBLAS's separate pass that zeroes the output. A path the processor lacks
+/// falls back to the best available one. The four arrays must not overlap.
+void miaudit_adamw_update(float *parameters, float *gradient, float *first_moment, float *second_moment,
+                          size_t count, const miaudit_adamw_scalars *scalars, int clear_gradient,
+                          miaudit_adamw_path path);
 
 #endif
