@@ -20,11 +20,14 @@ let package = Package(
         // posix_spawn into a new process group, in a working directory, and waitpid (C, because
         // posix_spawn_file_actions_addchdir_np is not visible to Swift through Glibc).
         .target(name: "CProcessSpawn"),
+        // Element-wise training kernels the Swift compiler does not vectorise (AdamW's square root
+        // and division), with an AVX path chosen at run time; wrapped by NeuralNet alone.
+        .target(name: "CKernels"),
 
         // Reportable errors and exit codes: no dependencies, so every module can name its errors.
         .target(name: "Diagnostics"),
         .target(name: "NumericCore", dependencies: ["CBLAS"]),
-        .target(name: "NeuralNet", dependencies: ["Diagnostics", "NumericCore"]),
+        .target(name: "NeuralNet", dependencies: ["CKernels", "Diagnostics", "NumericCore"]),
         .target(name: "AuditData", dependencies: [
             "Diagnostics", "NumericCore",
             .product(name: "Crypto", package: "swift-crypto"),

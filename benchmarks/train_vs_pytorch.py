@@ -7,9 +7,11 @@
 Both peers train the model of docs/method.md §3 with miaudit's default recipe on the train split of the same
 data set, and are measured in the same run:
   - each epoch: the train split's true pairs (label 1) plus one mismatched pair per true pair (label
-    0; the text of a train row from a different group, drawn uniformly), shuffled together, in
-    minibatches of --batch; softmax cross-entropy (mean); AdamW (lr 1e-3, betas 0.9/0.999, eps 1e-8,
-    weight decay 0.1); PyTorch's default nn.Linear initialisation;
+    0; the text of a train row from a different group, drawn uniformly); the rows are shuffled and a
+    minibatch takes --batch // 2 whole rows, each with its true and its mismatched pair (--batch
+    pairs); the image encoder runs once per row of the batch and h_I is indexed per pair (autograd
+    sums the two pairs' gradients at h_I); softmax cross-entropy (mean over the pairs); AdamW (lr
+    1e-3, betas 0.9/0.999, eps 1e-8, weight decay 0.1); PyTorch's default nn.Linear initialisation;
   - samples/s = pairs processed per second over --epochs epochs (drawing the pairs, gathering the
     rows and the optimiser steps included; reading files excluded), after one untimed warm-up epoch;
     the best of --repeats;
@@ -18,9 +20,12 @@ The miaudit side runs as a subprocess (`--miaudit`, default .build/release/miaud
 missing, or the data directory has no manifest.json, only the PyTorch figures are printed.
 
 Share of the sgemm bound = model FLOPs per sample × samples/s ÷ the FLOP/s sgemm reaches on the model's
-own GEMM shapes (miaudit measures OpenBLAS; this script measures torch.mm, i.e. MKL, the same way).
+own GEMM shapes (miaudit measures OpenBLAS; this script measures torch.mm, i.e. MKL, the same way; the
+image encoder's products at --batch // 2 rows, the others at --batch).
 Model FLOPs per sample: 2·in·out per Linear forward; backward 2× forward, except the first layer of
-each encoder (its input gradient is not needed): 1×.
+each encoder (its input gradient is not needed): 1×; the image encoder's layers count half, since
+each image serves two pairs (2.462 MFLOP per sample with the default sizes; 4.133 per pair-encoded
+image before the encoder ran once per image).
 
 The machine may be shared: before each timed run the script waits (--max-wait) until other processes
 use < 0.15 cores, measures the CPU they took during the run, retries a run they loaded by > 0.25 cores
@@ -49,6 +54,8 @@ IMAGE_HIDDEN = [256, 128]
 TEXT_HIDDEN = [256, 128]
 FUSION_HIDDEN = [128]
 CLASSES = 2
+# Pairs per row in an epoch: its true pair and one mismatched pair (miaudit's negatives_per_positive = 1).
+PAIRS_PER_IMAGE = 2
 LEARNING_RATE, BETAS, EPS, WEIGHT_DECAY = 1e-3, (0.9, 0.999), 1e-8, 0.1
 
 
@@ -118,11 +125,19 @@ def first_layers():
     return {0, len(IMAGE_HIDDEN)}
 
 
-def training_flops_per_sample(image_features, text_features):
-    total = 0
+def image_layers():
+    """Indices (into linear_shapes) of the image encoder's layers, which run once per distinct image."""
+    return set(range(len(IMAGE_HIDDEN)))
+
+
+def training_flops_per_sample(image_features, text_features, pairs_per_image=PAIRS_PER_IMAGE):
+    """Training FLOPs per pair when each image serves `pairs_per_image` pairs (its true and its
+    mismatched pair) and the image encoder runs once per image."""
+    total = 0.0
     for index, (i, o) in enumerate(linear_shapes(image_features, text_features)):
         forward = 2 * i * o
-        total += forward + (forward if index in first_layers() else 2 * forward)
+        layer = forward + (forward if index in first_layers() else 2 * forward)
+        total += layer / pairs_per_image if index in image_layers() else layer
     return total
 
 
@@ -145,8 +160,9 @@ def build_model(torch, image_mean, text_features):
             self.fusion = mlp(IMAGE_HIDDEN[-1] + TEXT_HIDDEN[-1], FUSION_HIDDEN)
             self.head = nn.Linear(IMAGE_HIDDEN[-1] + TEXT_HIDDEN[-1] + FUSION_HIDDEN[-1], CLASSES)
 
-        def forward(self, images, texts):
-            h_i = self.image_encoder(images - self.image_mean)
+        def forward(self, images, image_index, texts):
+            """images: the batch's distinct image rows; image_index: the row of `images` of each pair."""
+            h_i = self.image_encoder(images - self.image_mean)[image_index]
             h_t = self.text_encoder(texts)
             h_f = self.fusion(torch.cat([h_i, h_t], dim=1))
             return self.head(torch.cat([h_i, h_t, h_f], dim=1))
@@ -186,30 +202,37 @@ class Trainer:
         return self.train_rows[partner]
 
     def epoch(self):
-        """One epoch; returns the number of pairs processed."""
+        """One epoch in whole groups, as miaudit trains: each row's true pair followed by its mismatched
+        pair, the rows shuffled, --batch // 2 rows per minibatch; returns the number of pairs processed."""
         torch = self.torch
-        rows = self.train_rows
-        image_index = torch.cat([rows, rows])
-        text_index = torch.cat([rows, self.mismatched_partners()])
-        labels = torch.cat([torch.ones(len(rows), dtype=torch.long), torch.zeros(len(rows), dtype=torch.long)])
-        order = torch.randperm(len(labels), generator=self.generator)
-        image_index, text_index, labels = image_index[order], text_index[order], labels[order]
-        for start in range(0, len(labels), self.batch):
-            stop = start + self.batch
-            logits = self.model(self.images[image_index[start:stop]], self.texts[text_index[start:stop]])
-            loss = self.loss(logits, labels[start:stop])
+        rows, partners = self.train_rows, self.mismatched_partners()
+        order = torch.randperm(len(rows), generator=self.generator)
+        rows, partners = rows[order], partners[order]
+        per_batch = max(1, self.batch // PAIRS_PER_IMAGE)
+        for start in range(0, len(rows), per_batch):
+            batch_rows = rows[start:start + per_batch]
+            count = len(batch_rows)
+            # Pair 2k is row k's true pair, pair 2k + 1 its mismatched pair; both use image k.
+            image_index = torch.arange(count).repeat_interleave(PAIRS_PER_IMAGE)
+            text_index = torch.stack([batch_rows, partners[start:start + count]], dim=1).reshape(-1)
+            labels = torch.tensor([1, 0], dtype=torch.long).repeat(count)
+            logits = self.model(self.images[batch_rows], image_index, self.texts[text_index])
+            loss = self.loss(logits, labels)
             self.optimizer.zero_grad(set_to_none=True)
             loss.backward()
             self.optimizer.step()
-        return len(labels)
+        return PAIRS_PER_IMAGE * len(rows)
 
 
 def gemm_rate(torch, shapes, batch, trials=5, loop_seconds=0.02):
-    """FLOP/s of torch.mm on one training step's GEMM shapes at `batch`, each product timed alone
-    (a loop of at least `loop_seconds`, best of `trials`)."""
+    """FLOP/s of torch.mm on one training step's GEMM shapes, each product timed alone (a loop of at
+    least `loop_seconds`, best of `trials`): the image encoder's at batch // 2 rows (one per distinct
+    image), the others at the batch's 2 · (batch // 2) pairs."""
     flops = seconds = 0.0
     for index, (i, o) in enumerate(shapes):
-        x, w, g = torch.rand(batch, i), torch.rand(o, i), torch.rand(batch, o)
+        images_per_batch = max(1, batch // PAIRS_PER_IMAGE)
+        rows = images_per_batch if index in image_layers() else images_per_batch * PAIRS_PER_IMAGE
+        x, w, g = torch.rand(rows, i), torch.rand(o, i), torch.rand(rows, o)
         products = [(x, w.t()), (g.t(), x)]            # forward; weight gradient
         if index not in first_layers():
             products.append((g, w))                    # input gradient
@@ -412,7 +435,8 @@ def main():
     print(f"data: {described}; {len(train)} train rows, {len(set(groups[train].tolist()))} groups; "
           f"image features {images.shape[1]}, text features {texts.shape[1]}")
     print(f"recipe: batch {args.batch}, {args.epochs} timed epochs after 1 warm-up, best of {args.repeats}; "
-          f"{2 * len(train)} pairs per epoch; model {flops / 1e6:.3f} MFLOP per training sample")
+          f"{PAIRS_PER_IMAGE * len(train)} pairs per epoch, {args.batch // PAIRS_PER_IMAGE} rows (images) per batch; "
+          f"model {flops / 1e6:.3f} MFLOP per training sample")
     if not binary.is_file():
         print(f"miaudit: no binary at {binary} (build it with `swift build -c release`); PyTorch figures only")
     elif not has_manifest:
@@ -428,7 +452,7 @@ def main():
                                  args.openblas_coretype)
         if mi and "error" in mi:
             print(f"miaudit: {mi['error']}")
-        if mi and "error" not in mi and int(mi.get("model_flops_per_sample", flops)) != flops:
+        if mi and "error" not in mi and abs(float(mi.get("model_flops_per_sample", flops)) - flops) > 0.5:
             print(f"warning: miaudit counts {mi['model_flops_per_sample']} FLOPs per sample, this script {flops}")
         row = {"threads": threads, "pytorch": pt, "miaudit": mi}
         ok = mi and "error" not in mi
@@ -436,7 +460,7 @@ def main():
         row["pytorch_share_of_torch_gemm_bound"] = share(flops, pt["samples_per_second"], pt["gemm_flops_per_second"])
         if ok:
             sgemm = float(mi["sgemm_flops_per_second"])
-            row["miaudit_share_of_sgemm_bound"] = share(int(mi["model_flops_per_sample"]), mi["samples_per_second"], sgemm)
+            row["miaudit_share_of_sgemm_bound"] = share(float(mi["model_flops_per_sample"]), mi["samples_per_second"], sgemm)
             row["pytorch_share_of_openblas_sgemm_bound"] = share(flops, pt["samples_per_second"], sgemm)
         rows.append(row)
 
@@ -474,7 +498,10 @@ def main():
                      "text_hidden": TEXT_HIDDEN, "fusion_hidden": FUSION_HIDDEN, "activation": "relu",
                      "optimizer": {"name": "AdamW", "lr": LEARNING_RATE, "betas": BETAS, "eps": EPS,
                                    "weight_decay": WEIGHT_DECAY},
-                     "model_flops_per_sample": flops, "miaudit": str(binary) if run_miaudit else None,
+                     "model_flops_per_sample": flops, "pairs_per_image": PAIRS_PER_IMAGE,
+                     "batch_construction": "whole groups: batch // 2 shuffled rows, each with its true and its "
+                                           "mismatched pair; the image encoder once per row",
+                     "miaudit": str(binary) if run_miaudit else None,
                      "miaudit_openblas_coretype": args.openblas_coretype},
         "results": rows,
     }

@@ -12,7 +12,11 @@ public struct EpochReport: Sendable {
 
 /// Trains native models (SPEC §2): for image–text matching, true pairs labelled "match" (1) plus,
 /// each epoch, freshly drawn mismatched pairs labelled "no match" (0); for classification, each row
-/// with its label. Shuffled, softmax cross-entropy, AdamW.
+/// with its label. Softmax cross-entropy (mean over the minibatch), AdamW.
+///
+/// Minibatches hold whole groups (`MatchingData.trainingPairs`): the rows are shuffled and each
+/// minibatch takes `recipe.pairsPerBatch` pairs — with the defaults 32 rows, each with its true
+/// and its mismatched pair — so the image encoder runs once per row of the batch, not once per pair.
 ///
 /// Random streams derive from `seed`: `"init"` for the weights, `"epoch-e"` for epoch e's negatives
 /// and shuffle. With the same seed and BLAS thread count the weights are bit-identical.
@@ -48,52 +52,48 @@ public struct MatchingTrainer: Sendable {
         var optimizer = AdamW(for: model.layers, learningRate: recipe.learningRate, weightDecay: recipe.weightDecay)
         optimizer.parallelism = BLAS.threadCount
         let base = RandomSource(seed: seed)
+        var buffers = StepBuffers()
         for epoch in 0..<recipe.epochs {
             let clock = ContinuousClock.now
             var generator = base.derived("epoch-\(epoch)")
-            var samples = epochSamples(data: data, rows: rows, generator: &generator)
-            generator.shuffle(&samples)
+            let pairs = data.trainingPairs(rows: rows, negativesPerPositive: recipe.negativesPerPositive,
+                                           generator: &generator)
+            let size = recipe.pairsPerBatch(classification: data.isClassification)
             var lossSum = 0.0
-            var start = 0
-            while start < samples.count {
-                let batch = Array(samples[start..<min(start + recipe.batchSize, samples.count)])
-                lossSum += step(&model, optimizer: &optimizer, data: data, batch: batch) * Double(batch.count)
-                start += recipe.batchSize
+            for start in stride(from: 0, to: pairs.count, by: size) {
+                let batch = TrainingBatch(pairs[start..<min(start + size, pairs.count)])
+                lossSum += step(&model, optimizer: &optimizer, data: data, batch: batch, buffers: &buffers) * Double(batch.count)
             }
             let elapsed = ContinuousClock.now - clock
-            progress(EpochReport(epoch: epoch + 1, epochs: recipe.epochs, meanLoss: lossSum / Double(samples.count),
-                                 samples: samples.count,
+            progress(EpochReport(epoch: epoch + 1, epochs: recipe.epochs, meanLoss: lossSum / Double(pairs.count),
+                                 samples: pairs.count,
                                  seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18))
         }
     }
 
-    /// The epoch's training examples: each true pair, then its mismatched pairs, before shuffling.
-    /// For classification, each row with its label and no mismatched pairs.
-    func epochSamples(data: MatchingData, rows: [Int], generator: inout RandomSource) -> [PairSample] {
-        var samples = rows.map { PairSample(image: $0, text: $0, label: data.trueClass(of: $0)) }
-        if data.isClassification { return samples }
-        for _ in 0..<recipe.negativesPerPositive {
-            let partners = data.mismatchedPartners(for: rows, generator: &generator)
-            for (row, partner) in zip(rows, partners) { samples.append(PairSample(image: row, text: partner, label: 0)) }
-        }
-        return samples
-    }
-
-    /// One AdamW step on a minibatch; returns the batch's mean loss.
-    func step(_ model: inout FusionModel, optimizer: inout AdamW, data: MatchingData, batch: [PairSample]) -> Double {
-        let images = data.images.gatherRows(batch.map(\.image))
-        let texts = data.texts.gatherRows(batch.map(\.text))
-        let pass = model.forward(images: images, texts: texts)
-        let (loss, dLogits) = Loss.softmaxCrossEntropy(logits: pass.logits, labels: batch.map(\.label))
-        let gradients = model.backward(pass, logitGradient: dLogits)
-        optimizer.step(&model.layers, gradients: gradients.layers)
+    /// One AdamW step on a minibatch; returns the batch's mean loss. Writes into `buffers` only,
+    /// so once the batch shape repeats a step allocates no matrix.
+    func step(_ model: inout FusionModel, optimizer: inout AdamW, data: MatchingData, batch: TrainingBatch,
+              buffers: inout StepBuffers) -> Double {
+        buffers.images.gatherRows(of: data.images, batch.imageRows)
+        buffers.texts.gatherRows(of: data.texts, batch.textRows)
+        model.forward(images: buffers.images, imageIndices: batch.sharedImageIndices, texts: buffers.texts, into: &buffers.pass)
+        let loss = Loss.softmaxCrossEntropy(logits: buffers.pass.logits, labels: batch.labels,
+                                            gradient: &buffers.logitGradient)
+        // The gradients accumulate into storage the optimizer leaves zero (no clearing pass).
+        model.backward(buffers.pass, logitGradient: buffers.logitGradient, accumulate: true, into: &buffers.gradients,
+                       scratch: &buffers.scratch)
+        optimizer.step(&model.layers, clearing: &buffers.gradients.layers)
         return loss
     }
 }
 
-/// An (image row, text row, label) training example; label 1 = match.
-struct PairSample: Sendable {
-    let image: Int
-    let text: Int
-    let label: Int
+/// The matrices a training loop reuses from step to step.
+struct StepBuffers {
+    var images = Matrix.empty
+    var texts = Matrix.empty
+    var pass = FusionForward()
+    var logitGradient = Matrix.empty
+    var gradients = FusionGradients()
+    var scratch = FusionBackwardScratch()
 }

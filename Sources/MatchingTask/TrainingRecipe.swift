@@ -5,7 +5,8 @@ import NeuralNet
 public struct TrainingRecipe: Codable, Equatable, Sendable {
     /// Passes over the training pairs.
     public var epochs: Int = 25
-    /// Examples (true or mismatched pairs) per minibatch.
+    /// Examples (true or mismatched pairs) per minibatch, rounded down to whole groups of a row's
+    /// true pair and its mismatched pairs (`pairsPerBatch`).
     public var batchSize: Int = 64
     /// AdamW learning rate.
     public var learningRate: Float = 1e-3

@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 import NumericCore
 
@@ -17,6 +18,8 @@ public struct AdamW: Sendable {
     public var weightDecay: Float
     /// Threads the element-wise update is split across (the result does not depend on it).
     public var parallelism: Int = 1
+    /// The update kernel's instruction path (the result does not depend on it; tests compare them).
+    var kernelPath: KernelPath = .best
 
     private var steps: [Int]
     private var weightFirst: [[Float]]
@@ -48,49 +51,115 @@ public struct AdamW: Sendable {
                      "AdamW was made for \(steps.count) layers, got \(layers.count) layers and \(gradients.count) gradients")
         for index in layers.indices {
             guard let gradient = gradients[index] else { continue }
-            steps[index] += 1
-            let t = steps[index]
-            let rule = UpdateRule(optimizer: self, step: t)
-            rule.apply(&layers[index].weight.storage, gradient.weight.storage, &weightFirst[index], &weightSecond[index])
-            rule.apply(&layers[index].bias, gradient.bias, &biasFirst[index], &biasSecond[index])
+            let rule = advance(index)
+            gradient.weight.storage.withUnsafeBufferPointer { g in
+                rule.apply(&layers[index].weight.storage, UnsafeMutablePointer(mutating: g.baseAddress), count: g.count,
+                           &weightFirst[index], &weightSecond[index], clearing: false)
+            }
+            gradient.bias.withUnsafeBufferPointer { g in
+                rule.apply(&layers[index].bias, UnsafeMutablePointer(mutating: g.baseAddress), count: g.count,
+                           &biasFirst[index], &biasSecond[index], clearing: false)
+            }
         }
     }
 
-}
-
-/// The scalars of one AdamW update at step t, applied element-wise.
-private struct UpdateRule {
-    let beta1: Float, beta2: Float, epsilon: Float
-    let decay: Float            // 1 − ηλ
-    let parallelism: Int
-    let stepSize: Float         // η / (1 − β₁ᵗ)
-    let rootCorrection2: Float  // √(1 − β₂ᵗ)
-
-    init(optimizer: AdamW, step: Int) {
-        beta1 = optimizer.beta1
-        beta2 = optimizer.beta2
-        epsilon = optimizer.epsilon
-        parallelism = max(1, optimizer.parallelism)
-        decay = 1 - optimizer.learningRate * optimizer.weightDecay
-        stepSize = optimizer.learningRate / (1 - Float(pow(Double(optimizer.beta1), Double(step))))
-        rootCorrection2 = (1 - Float(pow(Double(optimizer.beta2), Double(step)))).squareRoot()
+    /// The same update, and every gradient used is left zero: a training loop that accumulates each
+    /// step's gradient into the same storage (`FusionModel.backward(…, accumulate: true, …)`) then
+    /// needs no separate pass to clear it. The parameters get the bits `step(_:gradients:)` gives.
+    public mutating func step(_ layers: inout [Linear], clearing gradients: inout [LinearGradient?]) {
+        precondition(layers.count == gradients.count && layers.count == steps.count,
+                     "AdamW was made for \(steps.count) layers, got \(layers.count) layers and \(gradients.count) gradients")
+        for index in layers.indices where gradients[index] != nil {
+            let rule = advance(index)
+            gradients[index]!.weight.storage.withUnsafeMutableBufferPointer { g in
+                rule.apply(&layers[index].weight.storage, g.baseAddress, count: g.count,
+                           &weightFirst[index], &weightSecond[index], clearing: true)
+            }
+            gradients[index]!.bias.withUnsafeMutableBufferPointer { g in
+                rule.apply(&layers[index].bias, g.baseAddress, count: g.count,
+                           &biasFirst[index], &biasSecond[index], clearing: true)
+            }
+        }
     }
 
-    func apply(_ parameters: inout [Float], _ gradient: [Float], _ first: inout [Float], _ second: inout [Float]) {
-        precondition(parameters.count == gradient.count && first.count == gradient.count,
-                     "AdamW: gradient size \(gradient.count) ≠ parameter size \(parameters.count)")
-        let n = parameters.count
+    /// Counts one more update of layer `index` and returns that step's rule.
+    private mutating func advance(_ index: Int) -> UpdateRule {
+        steps[index] += 1
+        var rule = UpdateRule(optimizer: self, step: steps[index])
+        rule.path = kernelPath.c
+        return rule
+    }
+}
+
+extension AdamW {
+    /// The instruction paths of the C update kernel; every path gives the same bits.
+    enum KernelPath: CaseIterable, Sendable {
+        case best, scalar, sse, avx
+
+        var c: miaudit_adamw_path {
+            switch self {
+            case .best: return MIAUDIT_ADAMW_BEST
+            case .scalar: return MIAUDIT_ADAMW_SCALAR
+            case .sse: return MIAUDIT_ADAMW_SSE
+            case .avx: return MIAUDIT_ADAMW_AVX
+            }
+        }
+
+        /// The path `.best` takes on this processor.
+        static var processorBest: KernelPath {
+            switch miaudit_adamw_best_path() {
+            case MIAUDIT_ADAMW_AVX: return .avx
+            case MIAUDIT_ADAMW_SSE: return .sse
+            default: return .scalar
+            }
+        }
+    }
+}
+
+/// The scalars of one AdamW update at step t, applied element-wise by the C kernel
+/// (Sources/CKernels/adamw_kernel.c: one pass that reads each gradient, moment and parameter once).
+struct UpdateRule {
+    let scalars: miaudit_adamw_scalars
+    let parallelism: Int
+    /// The kernel's instruction path; the bits do not depend on it (tests compare every path).
+    var path: miaudit_adamw_path = MIAUDIT_ADAMW_BEST
+
+    init(optimizer: AdamW, step: Int) {
+        let (beta1, beta2) = (optimizer.beta1, optimizer.beta2)
+        scalars = miaudit_adamw_scalars(
+            beta1: beta1, one_minus_beta1: 1 - beta1, beta2: beta2, one_minus_beta2: 1 - beta2,
+            epsilon: optimizer.epsilon, decay: 1 - optimizer.learningRate * optimizer.weightDecay,
+            step_size: optimizer.learningRate / (1 - Float(pow(Double(beta1), Double(step)))),
+            root_correction2: (1 - Float(pow(Double(beta2), Double(step)))).squareRoot())
+        parallelism = max(1, optimizer.parallelism)
+    }
+
+    /// Updates `parameters`, `first` and `second` in place from the `count` gradient elements at
+    /// `gradient` (set to 0 as they are read when `clearing`); with `parallelism` > 1 and at least
+    /// 65,536 elements, disjoint chunks of whole 8-element blocks run on separate threads.
+    func apply(_ parameters: inout [Float], _ gradient: UnsafeMutablePointer<Float>?, count: Int,
+               _ first: inout [Float], _ second: inout [Float], clearing: Bool) {
+        precondition(parameters.count == count && first.count == count && second.count == count,
+                     "AdamW: gradient size \(count) ≠ parameter size \(parameters.count)")
+        let n = count
+        guard n > 0, let gradient else { return }
+        let clear: Int32 = clearing ? 1 : 0
         parameters.withUnsafeMutableBufferPointer { p in
-            gradient.withUnsafeBufferPointer { g in
-                first.withUnsafeMutableBufferPointer { m in
-                    second.withUnsafeMutableBufferPointer { v in
-                        // Chunks of whole 8-lane blocks, one per thread; each element's update is independent.
-                        let chunks = n >= 65_536 ? parallelism : 1
-                        let chunk = ((n + chunks - 1) / chunks + 7) / 8 * 8
-                        let base = Buffers(p: p.baseAddress!, g: g.baseAddress!, m: m.baseAddress!, v: v.baseAddress!)
-                        DispatchQueue.concurrentPerform(iterations: chunks) { c in
-                            let start = min(c * chunk, n), end = min(start + chunk, n)
-                            update(base.p + start, base.g + start, base.m + start, base.v + start, count: end - start)
+            first.withUnsafeMutableBufferPointer { m in
+                second.withUnsafeMutableBufferPointer { v in
+                    let base = Buffers(p: p.baseAddress!, g: gradient, m: m.baseAddress!, v: v.baseAddress!)
+                    let chunks = n >= 65_536 ? parallelism : 1
+                    if chunks == 1 {
+                        withUnsafePointer(to: scalars) { miaudit_adamw_update(base.p, base.g, base.m, base.v, n, $0, clear, path) }
+                        return
+                    }
+                    let chunk = ((n + chunks - 1) / chunks + 7) / 8 * 8
+                    let rule = self
+                    DispatchQueue.concurrentPerform(iterations: chunks) { c in
+                        let start = min(c * chunk, n), end = min(start + chunk, n)
+                        withUnsafePointer(to: rule.scalars) {
+                            miaudit_adamw_update(base.p + start, base.g + start, base.m + start, base.v + start,
+                                                 end - start, $0, clear, rule.path)
                         }
                     }
                 }
@@ -101,39 +170,7 @@ private struct UpdateRule {
     /// The four arrays' base addresses, shared with the worker threads, each of which touches a
     /// disjoint range.
     private struct Buffers: @unchecked Sendable {
-        let p: UnsafeMutablePointer<Float>, g: UnsafePointer<Float>
+        let p: UnsafeMutablePointer<Float>, g: UnsafeMutablePointer<Float>
         let m: UnsafeMutablePointer<Float>, v: UnsafeMutablePointer<Float>
-    }
-
-    /// The update on `count` consecutive elements: eight lanes at a time (the scalar loop does not
-    /// auto-vectorise because of the square root and division), then the tail with the same formula.
-    private func update(_ p: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, _ m: UnsafeMutablePointer<Float>,
-                        _ v: UnsafeMutablePointer<Float>, count n: Int) {
-        typealias Lanes = SIMD4<Float>
-        let (b1, b2, eps, decay, stepSize, root2) = (beta1, beta2, epsilon, decay, stepSize, rootCorrection2)
-        let vectorEnd = n - n % Lanes.scalarCount
-        let (pRaw, gRaw) = (UnsafeMutableRawPointer(p), UnsafeRawPointer(g))
-        let (mRaw, vRaw) = (UnsafeMutableRawPointer(m), UnsafeMutableRawPointer(v))
-        var i = 0
-        while i < vectorEnd {
-            let offset = i * MemoryLayout<Float>.stride
-            let gi = gRaw.loadUnaligned(fromByteOffset: offset, as: Lanes.self)
-            let mi = b1 * mRaw.loadUnaligned(fromByteOffset: offset, as: Lanes.self) + (1 - b1) * gi
-            let vi = b2 * vRaw.loadUnaligned(fromByteOffset: offset, as: Lanes.self) + (1 - b2) * gi * gi
-            let pi = pRaw.loadUnaligned(fromByteOffset: offset, as: Lanes.self)
-            mRaw.storeBytes(of: mi, toByteOffset: offset, as: Lanes.self)
-            vRaw.storeBytes(of: vi, toByteOffset: offset, as: Lanes.self)
-            pRaw.storeBytes(of: pi * decay - stepSize * mi / (vi.squareRoot() / root2 + eps), toByteOffset: offset, as: Lanes.self)
-            i += Lanes.scalarCount
-        }
-        while i < n {
-            let gi = g[i]
-            let mi = b1 * m[i] + (1 - b1) * gi
-            let vi = b2 * v[i] + (1 - b2) * gi * gi
-            m[i] = mi
-            v[i] = vi
-            p[i] = p[i] * decay - stepSize * mi / (vi.squareRoot() / root2 + eps)
-            i += 1
-        }
     }
 }

@@ -73,14 +73,30 @@ public struct FusionArchitecture: Codable, Equatable, Sendable {
     /// FLOPs of one training step per example: the forward pass, plus backward passes of 2× forward for
     /// every layer except the first of each encoder, whose input gradient is not needed (1×).
     public var trainingFlopsPerExample: Int {
-        let shapes = linearShapes
-        let firstLayers: Set<Int> = hasText ? [0, imageHidden.count] : [0]
-        var total = 0
-        for (index, shape) in shapes.enumerated() {
-            let forward = 2 * shape.input * shape.output
-            total += forward + (firstLayers.contains(index) ? forward : 2 * forward)
-        }
-        return total
+        linearShapes.indices.reduce(0) { $0 + trainingFlops(ofLayer: $1) }
+    }
+
+    /// FLOPs of one training step per example when each image serves `pairsPerImage` examples and
+    /// the image encoder runs once per distinct image (a row's true pair and its mismatched pairs
+    /// share it): f_I's layers count 1/`pairsPerImage` per example, every other layer in full.
+    /// With the default sizes and 2 pairs per image: 1,671,168 (f_I) + 791,040 = 2,462,208.
+    public func trainingFlopsPerExample(pairsPerImage: Int) -> Double {
+        precondition(pairsPerImage >= 1, "an image serves at least one example, got \(pairsPerImage)")
+        let image = imageHidden.indices.reduce(0) { $0 + trainingFlops(ofLayer: $1) }
+        return Double(image) / Double(pairsPerImage) + Double(trainingFlopsPerExample - image)
+    }
+
+    /// Layer `index`'s training FLOPs per row it sees: 2·in·out forward, 2·in·out for the weight
+    /// gradient, and 2·in·out for the input gradient unless it is an encoder's first layer.
+    public func trainingFlops(ofLayer index: Int) -> Int {
+        let shape = linearShapes[index]
+        let forward = 2 * shape.input * shape.output
+        return forward + (isEncoderInputLayer(index) ? forward : 2 * forward)
+    }
+
+    /// Whether layer `index` is the first of f_I or f_T, whose input gradient training never needs.
+    public func isEncoderInputLayer(_ index: Int) -> Bool {
+        index == 0 || (hasText && index == imageHidden.count)
     }
 
     /// (input, output) of every linear layer in storage order: image encoder, text encoder, fusion, head.

@@ -73,36 +73,69 @@ public struct FusionModel: Sendable, Equatable {
 }
 
 /// What a forward pass returns: the representations, the logits, and what the backward pass needs.
+///
+/// A training loop keeps one across steps and passes it to `forward(images:imageIndices:texts:into:)`,
+/// which reuses its storage whenever the batch shape repeats.
 public struct FusionForward: Sendable {
-    /// h_I, [batch, imageRepresentationSize].
-    public var imageRepresentation: Matrix { image.output }
+    /// h_I of every sample, [batch, imageRepresentationSize] (gathered when images were shared).
+    public var imageRepresentation: Matrix {
+        guard let imageIndices else { return image.output }
+        var perSample = Matrix.empty
+        perSample.gatherRows(of: image.output, imageIndices)
+        return perSample
+    }
     /// h_T, [batch, textRepresentationSize].
     public var textRepresentation: Matrix { text.output }
     /// h_F, [batch, fusionRepresentationSize].
     public var fusionRepresentation: Matrix { fusion.output }
     /// The head's output, [batch, classes].
-    public let logits: Matrix
+    public internal(set) var logits: Matrix = .empty
 
-    let image: MLPTrace
-    let text: MLPTrace
-    let fusion: MLPTrace
-    let headInput: Matrix
+    /// f_I's activations over the distinct images.
+    var image = MLPTrace()
+    var text = MLPTrace()
+    /// f_F's activations; its input is [h_I; h_T] per sample.
+    var fusion = MLPTrace()
+    /// [h_I; h_T; h_F] per sample.
+    var headInput: Matrix = .empty
+    /// The row of `image` each sample uses; nil when sample r uses image row r.
+    var imageIndices: [Int]?
+
+    /// An empty pass, for a loop to fill.
+    public init() {}
 }
 
 /// Activations of one MLP kept for its pullback.
 struct MLPTrace: Sendable {
-    /// The input of each linear layer.
-    var inputs: [Matrix] = []
+    /// activations[0] is the MLP's input; activations[k + 1] = σ(preActivations[k]) is layer k's output.
+    var activations: [Matrix] = [.empty]
     /// The pre-activation output of each linear layer.
     var preActivations: [Matrix] = []
-    /// The activated output of the last layer.
-    var output: Matrix
+
+    /// The activated output of the last layer (the input when the MLP has no layers).
+    var output: Matrix { activations[activations.count - 1] }
+
+    /// Sizes the arrays for `layers` linear layers, keeping their matrices when the count matches.
+    mutating func prepare(layers: Int) {
+        guard preActivations.count != layers else { return }
+        preActivations = Array(repeating: .empty, count: layers)
+        activations = Array(repeating: .empty, count: layers + 1)
+    }
 }
 
 /// Gradients of the fusion model's parameters, parallel to `FusionModel.layers`; nil where a
-/// layer's group was not requested.
+/// layer's group was not requested (or no gradient reached it).
 public struct FusionGradients: Sendable {
     public var layers: [LinearGradient?]
+
+    public init(layers: [LinearGradient?]) {
+        self.layers = layers
+    }
+
+    /// No gradients yet, for a loop to fill with `backward(_:…into:scratch:)`.
+    public init() {
+        layers = []
+    }
 
     /// Adds another set of gradients (nil entries stay nil unless the other has them).
     public mutating func add(_ other: FusionGradients) {
@@ -111,4 +144,20 @@ public struct FusionGradients: Sendable {
             if layers[i] == nil { layers[i] = g } else { layers[i]!.add(g) }
         }
     }
+}
+
+/// The intermediate gradients of a backward pass, kept by a training loop so that a step
+/// allocates nothing once the batch shape repeats. Its contents are meaningless between calls.
+public struct FusionBackwardScratch: Sendable {
+    /// ∂L/∂h_I per sample, ∂L/∂h_I summed per distinct image, ∂L/∂h_T, ∂L/∂h_F.
+    var image: Matrix = .empty
+    var distinctImage: Matrix = .empty
+    var text: Matrix = .empty
+    var fusion: Matrix = .empty
+    /// ∂L/∂(input) of each linear layer, by layer index.
+    var inputGradients: [Matrix] = []
+    /// Gradient storage of layers that got no gradient in the last call, kept for the next one.
+    var spareGradients: [LinearGradient?] = []
+
+    public init() {}
 }

@@ -34,33 +34,66 @@ public struct Linear: Sendable, Equatable {
 
     /// The forward rule `y = x·Wᵀ + b`.
     public func callAsFunction(_ input: Matrix) -> Matrix {
+        var output = Matrix.empty
+        forward(input, into: &output)
+        return output
+    }
+
+    /// The forward rule into `output`, made [batch, outputSize] (its storage is reused when it already
+    /// has that shape): each row is set to b, then sgemm adds x·Wᵀ.
+    public func forward(_ input: Matrix, into output: inout Matrix) {
         precondition(input.columns == inputSize, "Linear expects \(inputSize) input columns, got \(input.columns)")
-        var output = Matrix(rows: input.rows, columns: outputSize, uninitialized: ())
-        let width = outputSize
+        output.ensureShape(rows: input.rows, columns: outputSize)
+        let (width, rows) = (outputSize, input.rows)
         bias.withUnsafeBufferPointer { b in
             output.storage.withUnsafeMutableBufferPointer { y in
-                for r in 0..<input.rows {
+                for r in 0..<rows {
                     (y.baseAddress! + r * width).update(from: b.baseAddress!, count: width)
                 }
             }
         }
         BLAS.gemm(input, weight, transposeB: true, beta: 1, into: &output)
-        return output
     }
 
     /// The pullback: given the input x and ∂L/∂y, returns ∂L/∂W = (∂L/∂y)ᵀ·x, ∂L/∂b = Σ_rows ∂L/∂y,
     /// and, when `needsInputGradient`, ∂L/∂x = (∂L/∂y)·W.
     public func pullback(input: Matrix, outputGradient: Matrix,
                          needsInputGradient: Bool = true) -> (gradient: LinearGradient, inputGradient: Matrix?) {
-        precondition(outputGradient.rows == input.rows && outputGradient.columns == outputSize,
-                     "Linear pullback: gradient is \(outputGradient.rows)x\(outputGradient.columns), expected \(input.rows)x\(outputSize)")
-        let weightGradient = BLAS.product(outputGradient, transposeA: true, input)
-        let biasGradient = outputGradient.columnSums()
+        var gradient = LinearGradient(weight: .empty, bias: [])
+        parameterGradient(input: input, outputGradient: outputGradient, into: &gradient)
         var inputGradient: Matrix? = nil
         if needsInputGradient {
-            inputGradient = BLAS.product(outputGradient, weight)
+            var dx = Matrix.empty
+            self.inputGradient(outputGradient: outputGradient, into: &dx)
+            inputGradient = dx
         }
-        return (LinearGradient(weight: weightGradient, bias: biasGradient), inputGradient)
+        return (gradient, inputGradient)
+    }
+
+    /// ∂L/∂W = (∂L/∂y)ᵀ·x (one sgemm) and ∂L/∂b = Σ_rows ∂L/∂y, into `gradient`, whose storage is
+    /// reused when its shapes match. With `accumulate` they are added to what `gradient` holds (zero
+    /// when it is newly made): sgemm with β = 1 skips OpenBLAS's pass that clears its output, and
+    /// adding to a zeroed gradient gives the bits of overwriting. O(batch·in·out).
+    public func parameterGradient(input: Matrix, outputGradient: Matrix, into gradient: inout LinearGradient,
+                                  accumulate: Bool = false) {
+        precondition(outputGradient.rows == input.rows && outputGradient.columns == outputSize && input.columns == inputSize,
+                     "Linear pullback: gradient is \(outputGradient.rows)x\(outputGradient.columns) and input \(input.rows)x\(input.columns), expected \(input.rows)x\(outputSize) and \(input.rows)x\(inputSize)")
+        let fresh = gradient.weight.ensureShape(rows: outputSize, columns: inputSize)
+        if fresh && accumulate { gradient.weight.fill(with: 0) }
+        if input.rows == 0 {
+            if !accumulate { gradient.weight.fill(with: 0) }
+        } else {
+            BLAS.gemm(outputGradient, transposeA: true, input, beta: accumulate ? 1 : 0, into: &gradient.weight)
+        }
+        outputGradient.columnSums(into: &gradient.bias, accumulate: accumulate && gradient.bias.count == outputSize)
+    }
+
+    /// ∂L/∂x = (∂L/∂y)·W into `inputGradient`, made [batch, inputSize]. O(batch·in·out).
+    public func inputGradient(outputGradient: Matrix, into inputGradient: inout Matrix) {
+        precondition(outputGradient.columns == outputSize,
+                     "Linear pullback: gradient has \(outputGradient.columns) columns, expected \(outputSize)")
+        inputGradient.ensureShape(rows: outputGradient.rows, columns: inputSize)
+        BLAS.gemm(outputGradient, weight, into: &inputGradient)
     }
 }
 
@@ -80,22 +113,5 @@ public struct LinearGradient: Sendable, Equatable {
     public mutating func add(_ other: LinearGradient) {
         weight.add(other.weight)
         for i in bias.indices { bias[i] += other.bias[i] }
-    }
-}
-
-extension Matrix {
-    /// The sum of each column, [columns]. O(rows × columns).
-    public func columnSums() -> [Float] {
-        var sums = [Float](repeating: 0, count: columns)
-        let width = columns
-        storage.withUnsafeBufferPointer { a in
-            sums.withUnsafeMutableBufferPointer { s in
-                for r in 0..<rows {
-                    let row = a.baseAddress! + r * width
-                    for c in 0..<width { s[c] += row[c] }
-                }
-            }
-        }
-        return sums
     }
 }

@@ -8,31 +8,42 @@ public enum Loss {
     ///
     /// Shapes: logits [B, C], labels B values in 0..<C. The loss is accumulated in `Double`.
     public static func softmaxCrossEntropy(logits: Matrix, labels: [Int]) -> (loss: Double, gradient: Matrix) {
+        var gradient = Matrix.empty
+        let loss = softmaxCrossEntropy(logits: logits, labels: labels, gradient: &gradient)
+        return (loss, gradient)
+    }
+
+    /// The same, writing ∂L/∂z into `gradient` (made [B, C]; storage reused when it matches) and
+    /// returning the loss.
+    public static func softmaxCrossEntropy(logits: Matrix, labels: [Int], gradient: inout Matrix) -> Double {
         precondition(labels.count == logits.rows, "\(labels.count) labels for \(logits.rows) rows")
         let classes = logits.columns
-        var gradient = logits
+        gradient.ensureShape(rows: logits.rows, columns: classes)
         var total = 0.0
         let scale = 1 / Float(max(logits.rows, 1))
-        gradient.storage.withUnsafeMutableBufferPointer { g in
-            for r in 0..<logits.rows {
-                let row = g.baseAddress! + r * classes
-                let label = labels[r]
-                precondition(label >= 0 && label < classes, "label \(label) out of range 0..<\(classes)")
-                var maximum = row[0]
-                for c in 1..<classes where row[c] > maximum { maximum = row[c] }
-                var sum: Float = 0
-                for c in 0..<classes {
-                    let e = expf(row[c] - maximum)
-                    row[c] = e
-                    sum += e
+        logits.storage.withUnsafeBufferPointer { z in
+            gradient.storage.withUnsafeMutableBufferPointer { g in
+                for r in 0..<logits.rows {
+                    let row = g.baseAddress! + r * classes
+                    row.update(from: z.baseAddress! + r * classes, count: classes)
+                    let label = labels[r]
+                    precondition(label >= 0 && label < classes, "label \(label) out of range 0..<\(classes)")
+                    var maximum = row[0]
+                    for c in 1..<classes where row[c] > maximum { maximum = row[c] }
+                    var sum: Float = 0
+                    for c in 0..<classes {
+                        let e = expf(row[c] - maximum)
+                        row[c] = e
+                        sum += e
+                    }
+                    total -= Double(logf(row[label] / sum))
+                    let inverse = 1 / sum
+                    for c in 0..<classes { row[c] = row[c] * inverse * scale }
+                    row[label] -= scale
                 }
-                total -= Double(logf(row[label] / sum))
-                let inverse = 1 / sum
-                for c in 0..<classes { row[c] = row[c] * inverse * scale }
-                row[label] -= scale
             }
         }
-        return (total / Double(max(logits.rows, 1)), gradient)
+        return total / Double(max(logits.rows, 1))
     }
 
     /// Mean squared error over all elements: L = (1/N) Σ (p − t)², ∂L/∂p = 2(p − t)/N

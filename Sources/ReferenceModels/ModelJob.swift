@@ -70,7 +70,9 @@ struct ModelKey: Codable, Equatable {
         func digest(_ rows: [Int]) -> String {
             sha256Hex(Data(rows.sorted().map { dataSet.ids[$0] }.joined(separator: "\n").utf8))
         }
-        schema = 1
+        // 2: minibatches of whole groups (a row's true and mismatched pairs together), December 2026;
+        // entries trained before then are retrained rather than mixed with new models.
+        schema = 2
         kind = job.kind.rawValue
         index = job.index
         dataSetDigest = dataSet.digest

@@ -5,7 +5,7 @@ import NumericCore
 /// `dtd`, Descent-to-Delete (Neel, Roth & Sharifi-Malvajerdi 2021; papers/multidelete.md §3): a few
 /// optimizer steps on the retain rows' training loss, then Gaussian noise on every weight and bias.
 ///
-/// The steps take `recipe.batchSize` retain training pairs each (true and mismatched, drawn as
+/// The steps take `recipe.pairsPerBatch` retain training pairs each (true and mismatched, drawn as
 /// `MatchingTrainer` draws them) with AdamW at `learningRate` and the recipe's weight decay. Then
 /// θ ← θ + σ·z with z ~ N(0, 1) independently per scalar, σ = `noiseStandardDeviation` for every
 /// layer (the image mean is not a parameter and is left alone). The paper's theory sets σ from
@@ -46,7 +46,8 @@ public struct DescentToDeleteUnlearning: UnlearningMethod {
         var unlearned = model
         var optimizer = AdamW(for: model.layers, learningRate: learningRate, weightDecay: request.recipe.weightDecay)
         optimizer.parallelism = BLAS.threadCount
-        var pairs: [LabelledPair] = []
+        let batchPairs = request.recipe.pairsPerBatch(classification: request.data.isClassification)
+        var pairs: [TrainingPair] = []
         var offset = 0, pass = 0, lossSum = 0.0
         for step in 0..<steps {
             if offset >= pairs.count {
@@ -56,7 +57,7 @@ public struct DescentToDeleteUnlearning: UnlearningMethod {
                 pass += 1
                 offset = 0
             }
-            let batch = Array(pairs[offset..<min(offset + request.recipe.batchSize, pairs.count)])
+            let batch = Array(pairs[offset..<min(offset + batchPairs, pairs.count)])
             offset += batch.count
             let (losses, gradients) = PairTraining.gradient(model: unlearned, data: request.data, parts: [(batch, 1)])
             guard losses[0].isFinite else {

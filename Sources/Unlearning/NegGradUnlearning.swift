@@ -8,10 +8,10 @@ import NumericCore
 /// Each AdamW step lowers −CE(forget batch) + λ·CE(retain batch), where the forget batch holds
 /// `batchSize` forget rows' true pairs (label match) — only those: ascending on mismatched pairs
 /// would teach the model to call random pairs matches — and the retain batch holds the next
-/// `recipe.batchSize` retain training pairs (true and mismatched, as `MatchingTrainer` draws them;
-/// a fresh shuffle every pass). λ = `retainWeight`; 0 gives pure ascent. An epoch is one pass over
-/// the forget rows. Streams: `"neggrad-epoch-e"` shuffles the forget rows, `"neggrad-retain-k"`
-/// draws the k-th pass of retain pairs. Defaults: of η ∈ {1e-4, 3e-4, 1e-3} × {1, 2} epochs × λ ∈ {0, 1}
+/// `recipe.pairsPerBatch` retain training pairs (true and mismatched, as `MatchingTrainer` draws
+/// them: whole groups; a fresh shuffle every pass). λ = `retainWeight`; 0 gives pure ascent. An
+/// epoch is one pass over the forget rows. Streams: `"neggrad-epoch-e"` shuffles the forget rows,
+/// `"neggrad-retain-k"` draws the k-th pass of retain pairs. Defaults: of η ∈ {1e-4, 3e-4, 1e-3} × {1, 2} epochs × λ ∈ {0, 1}
 /// on emoji-cldr, η = 3e-4, 1 epoch, λ = 1 forgot most while validation ITM accuracy stayed at
 /// retraining's level; η = 1e-3 collapsed the model to "no match" within one epoch.
 public struct NegGradUnlearning: UnlearningMethod {
@@ -49,12 +49,12 @@ public struct NegGradUnlearning: UnlearningMethod {
         var unlearned = model
         var optimizer = AdamW(for: model.layers, learningRate: learningRate, weightDecay: request.recipe.weightDecay)
         optimizer.parallelism = BLAS.threadCount
-        let retainBatch = request.recipe.batchSize
+        let retainBatch = request.recipe.pairsPerBatch(classification: request.data.isClassification)
         var retainPass = 0
-        var retainPairs: [LabelledPair] = []
+        var retainPairs: [TrainingPair] = []
         var retainOffset = 0
-        func nextRetainPairs() -> [LabelledPair] {
-            var batch: [LabelledPair] = []
+        func nextRetainPairs() -> [TrainingPair] {
+            var batch: [TrainingPair] = []
             while batch.count < retainBatch {
                 if retainOffset == retainPairs.count {
                     var generator = base.derived("neggrad-retain-\(retainPass)")
@@ -77,7 +77,7 @@ public struct NegGradUnlearning: UnlearningMethod {
             var forgetLoss = 0.0, retainLoss = 0.0, steps = 0
             for offset in stride(from: 0, to: forget.count, by: batchSize) {
                 let forgetPairs = forget[offset..<min(offset + batchSize, forget.count)].map {
-                    LabelledPair(image: $0, text: $0, label: request.data.trueClass(of: $0))
+                    TrainingPair(image: $0, text: $0, label: request.data.trueClass(of: $0))
                 }
                 let retain = retainWeight > 0 ? nextRetainPairs() : []
                 let (losses, gradients) = PairTraining.gradient(model: unlearned, data: request.data,

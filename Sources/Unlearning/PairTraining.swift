@@ -2,27 +2,15 @@ import MatchingTask
 import NeuralNet
 import NumericCore
 
-/// An (image row, text row) example with its ITM label: 1 = match, 0 = no match.
-struct LabelledPair: Sendable, Equatable {
-    let image: Int
-    let text: Int
-    let label: Int
-}
-
 /// The ITM training loss (SPEC §2) as the baselines use it: softmax cross-entropy on labelled pairs.
 enum PairTraining {
-    /// The training pairs of `rows` as `MatchingTrainer` draws them: each true pair (match), then
-    /// `negativesPerPositive` mismatched partners per row from `rows` (no match), then shuffled.
-    /// For classification data, each row with its label and no mismatched pairs.
+    /// The training pairs of `rows` as `MatchingTrainer` draws them (`MatchingData.trainingPairs`):
+    /// `negativesPerPositive` mismatched partners per row from `rows`, then the rows shuffled, each
+    /// row's true pair (match) followed by its mismatched pairs (no match). For classification data,
+    /// each row with its label and no mismatched pairs.
     static func trainingPairs(data: MatchingData, rows: [Int], negativesPerPositive: Int,
-                              generator: inout RandomSource) -> [LabelledPair] {
-        var pairs = rows.map { LabelledPair(image: $0, text: $0, label: data.trueClass(of: $0)) }
-        for _ in 0..<(data.isClassification ? 0 : negativesPerPositive) {
-            let partners = data.mismatchedPartners(for: rows, generator: &generator)
-            pairs += zip(rows, partners).map { LabelledPair(image: $0, text: $1, label: 0) }
-        }
-        generator.shuffle(&pairs)
-        return pairs
+                              generator: inout RandomSource) -> [TrainingPair] {
+        data.trainingPairs(rows: rows, negativesPerPositive: negativesPerPositive, generator: &generator)
     }
 
     /// The mean cross-entropy of each part and the gradient of Σ_k scale_k · CE_k (parts with
@@ -30,11 +18,15 @@ enum PairTraining {
     ///
     /// Each part's CE is a mean over its own pairs (`Loss.softmaxCrossEntropy`), so a part's weight
     /// in the sum does not depend on its size. An empty part contributes nothing (its loss reads 0).
-    static func gradient(model: FusionModel, data: MatchingData, parts: [(pairs: [LabelledPair], scale: Float)],
+    /// Pairs that share an image row (a row's true and mismatched pairs) share one pass of the
+    /// image encoder (`TrainingBatch`).
+    static func gradient(model: FusionModel, data: MatchingData, parts: [(pairs: [TrainingPair], scale: Float)],
                          groups: Set<ParameterGroup> = Set(ParameterGroup.allCases)) -> (losses: [Double], gradients: FusionGradients) {
-        let all = parts.flatMap(\.pairs)
-        precondition(!all.isEmpty, "a cross-entropy step needs at least one pair")
-        let pass = model.forward(images: data.images.gatherRows(all.map(\.image)), texts: data.texts.gatherRows(all.map(\.text)))
+        let batch = TrainingBatch(parts.flatMap(\.pairs))
+        precondition(batch.count > 0, "a cross-entropy step needs at least one pair")
+        var pass = FusionForward()
+        model.forward(images: data.images.gatherRows(batch.imageRows), imageIndices: batch.sharedImageIndices,
+                      texts: data.texts.gatherRows(batch.textRows), into: &pass)
         var losses: [Double] = []
         var pieces: [Matrix] = []
         var offset = 0

@@ -16,9 +16,11 @@ struct TrainBench: ParsableCommand {
         commandName: "train",
         abstract: "Measure training throughput (samples/s) and the share of the sgemm bound reached.",
         discussion: """
-            One untimed warm-up epoch, then --epochs timed epochs on the train split. The sgemm bound is \
-            the model's FLOPs per training step divided by the time its own GEMM shapes take alone \
-            (each timed in a loop); the peak sgemm rate of a 1024³ product is printed for context.
+            One untimed warm-up epoch, then --epochs timed epochs on the train split. A minibatch holds \
+            whole groups (a row's true pair and its mismatched pair: 32 rows, 64 pairs by default), and \
+            the image encoder runs once per row. The sgemm bound is the model's FLOPs per training step \
+            divided by the time its own GEMM shapes take alone (each timed in a loop; the image \
+            encoder's at the batch's row count); the peak sgemm rate of a 1024³ product is printed for context.
             """)
 
     @OptionGroup var dataOptions: DataOptions
@@ -46,19 +48,22 @@ struct TrainBench: ParsableCommand {
             MatchingTrainer(recipe: recipe, seed: 1).continueTraining(&model, data: data, rows: rows) { samples += $0.samples }
             let elapsed = seconds(since: start)
             let architecture = model.architecture
-            let modelRate = GemmTiming.modelShapeRate(architecture: architecture, batch: batch)
+            let pairs = recipe.pairsPerBatch(classification: data.isClassification)
+            let pairsPerImage = recipe.pairsPerGroup(classification: data.isClassification)
+            let modelRate = GemmTiming.modelShapeRate(architecture: architecture, batch: pairs,
+                                                      imageRows: pairs / pairsPerImage)
             let result = TrainBenchResult(
                 samplesPerSecond: Double(samples) / elapsed, samples: samples, seconds: elapsed, epochs: epochs,
                 batch: batch, threads: threads, openblasCorename: BLAS.coreName,
-                modelFlopsPerSample: architecture.trainingFlopsPerExample,
+                modelFlopsPerSample: architecture.trainingFlopsPerExample(pairsPerImage: pairsPerImage),
                 sgemmFlopsPerSecond: modelRate, sgemmPeakFlopsPerSecond: GemmTiming.squareRate(size: 1024))
             switch format {
             case .json: print(try OutputFormat.json(result))
             case .text:
                 print(String(format: "%.0f samples/s (%d samples in %.2f s), %d thread(s), %@ kernel",
                              result.samplesPerSecond, samples, elapsed, threads, BLAS.coreName))
-                print(String(format: "model %.2f MFLOP/sample; sgemm on its shapes %.1f GFLOP/s (peak %.1f); share of bound %.0f%%",
-                             Double(result.modelFlopsPerSample) / 1e6, modelRate / 1e9,
+                print(String(format: "model %.3f MFLOP/sample; sgemm on its shapes %.1f GFLOP/s (peak %.1f); share of bound %.0f%%",
+                             result.modelFlopsPerSample / 1e6, modelRate / 1e9,
                              result.sgemmPeakFlopsPerSecond / 1e9, 100 * result.shareOfSgemmBound))
             }
         }
@@ -73,10 +78,10 @@ struct TrainBenchResult: Encodable {
     let batch: Int
     let threads: Int
     let openblasCorename: String
-    let modelFlopsPerSample: Int
+    let modelFlopsPerSample: Double
     let sgemmFlopsPerSecond: Double
     let sgemmPeakFlopsPerSecond: Double
-    var shareOfSgemmBound: Double { Double(modelFlopsPerSample) * samplesPerSecond / sgemmFlopsPerSecond }
+    var shareOfSgemmBound: Double { modelFlopsPerSample * samplesPerSecond / sgemmFlopsPerSecond }
 
     enum CodingKeys: String, CodingKey {
         case samplesPerSecond = "samples_per_second", samples, seconds, epochs, batch, threads
@@ -103,26 +108,27 @@ struct TrainBenchResult: Encodable {
 
 /// Times sgemm alone on given shapes.
 enum GemmTiming {
-    /// FLOP/s of the GEMMs of one training step of `architecture` at `batch`, each shape timed alone.
-    static func modelShapeRate(architecture: FusionArchitecture, batch: Int) -> Double {
-        let firstLayers: Set<Int> = [0, architecture.imageHidden.count]
+    /// FLOP/s of the GEMMs of one training step of `architecture`, each shape timed alone: the image
+    /// encoder's layers at `imageRows` rows (one per distinct image), every other layer at `batch`.
+    static func modelShapeRate(architecture: FusionArchitecture, batch: Int, imageRows: Int) -> Double {
         var flops = 0.0, time = 0.0
         for (index, shape) in architecture.linearShapes.enumerated() {
+            let rows = index < architecture.imageHidden.count ? imageRows : batch
             // forward: [B,in]·[out,in]ᵀ; weight gradient: [B,out]ᵀ·[B,in]; input gradient: [B,out]·[out,in].
             var products: [(Matrix, Bool, Matrix, Bool)] = [
-                (Matrix(rows: batch, columns: shape.input, repeating: 0.5), false,
+                (Matrix(rows: rows, columns: shape.input, repeating: 0.5), false,
                  Matrix(rows: shape.output, columns: shape.input, repeating: 0.25), true),
-                (Matrix(rows: batch, columns: shape.output, repeating: 0.5), true,
-                 Matrix(rows: batch, columns: shape.input, repeating: 0.25), false),
+                (Matrix(rows: rows, columns: shape.output, repeating: 0.5), true,
+                 Matrix(rows: rows, columns: shape.input, repeating: 0.25), false),
             ]
-            if !firstLayers.contains(index) {
-                products.append((Matrix(rows: batch, columns: shape.output, repeating: 0.5), false,
+            if !architecture.isEncoderInputLayer(index) {
+                products.append((Matrix(rows: rows, columns: shape.output, repeating: 0.5), false,
                                  Matrix(rows: shape.output, columns: shape.input, repeating: 0.25), false))
             }
             for (a, ta, b, tb) in products {
                 let seconds = timePerCall { _ = BLAS.product(a, transposeA: ta, b, transposeB: tb) }
                 time += seconds
-                flops += 2.0 * Double(batch * shape.input * shape.output)
+                flops += 2.0 * Double(rows * shape.input * shape.output)
             }
         }
         return flops / time

@@ -18,21 +18,26 @@ func quickRecipe(epochs: Int) -> TrainingRecipe { SmallFixtureSupport.recipe(epo
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("miaudit-determinism-\(UUID())")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        var files: [Data] = []
-        // Both trainings under the same BLAS thread count, which no other test may change meanwhile.
-        try BLAS.withThreadCount(2) {
-            for name in ["a", "b"] {
-                let model = MatchingTrainer(recipe: quickRecipe(epochs: 2), seed: 17).train(data: data, rows: rows)
-                let url = directory.appendingPathComponent("\(name).safetensors")
-                try model.save(to: url, metadata: ["seed": "17"])
-                files.append(try Data(contentsOf: url))
-            }
+        let trainer = MatchingTrainer(recipe: quickRecipe(epochs: 2), seed: 17)
+        func file(_ model: FusionModel, _ name: String) throws -> Data {
+            let url = directory.appendingPathComponent("\(name).safetensors")
+            try model.save(to: url, metadata: ["seed": "17"])
+            return try Data(contentsOf: url)
         }
-        #expect(files[0] == files[1])
-        let other = MatchingTrainer(recipe: quickRecipe(epochs: 2), seed: 18).train(data: data, rows: rows)
-        let url = directory.appendingPathComponent("c.safetensors")
-        try other.save(to: url, metadata: ["seed": "17"])
-        #expect(try Data(contentsOf: url) != files[0])
+        // The recipe draws a mismatched pair per row, so every step shares images between pairs and
+        // reuses the loop's buffers; each thread count is held while both trainings run.
+        #expect(trainer.recipe.pairsPerGroup(classification: data.isClassification) == 2)
+        for threads in [1, 2] {
+            let files = try BLAS.withThreadCount(threads) {
+                try ["a", "b"].map { try file(trainer.train(data: data, rows: rows), "\($0)-\(threads)") }
+            }
+            #expect(files[0] == files[1], "\(threads) thread(s)")
+            #expect(files[0] != (try file(trainer.initialModel(data: data, rows: rows), "initial")), "training changed nothing")
+            let other = try BLAS.withThreadCount(threads) {
+                try file(MatchingTrainer(recipe: quickRecipe(epochs: 2), seed: 18).train(data: data, rows: rows), "c")
+            }
+            #expect(other != files[0])
+        }
     }
 
     @Test func trainingFitsTheTrainingPairsBetterThanUnseenOnes() throws {
@@ -50,16 +55,44 @@ func quickRecipe(epochs: Int) -> TrainingRecipe { SmallFixtureSupport.recipe(epo
         #expect(trainUtility.itmAccuracy > testUtility.itmAccuracy)
     }
 
-    @Test func epochSamplesPairEveryRowWithAnotherGroup() throws {
+    @Test func trainingPairsComeInWholeGroupsAndEachBatchEncodesARowOnce() throws {
         let (dataSet, data) = try smallFixture()
         let rows = try dataSet.indices(ofSplit: "train")
+        var recipe = quickRecipe(epochs: 1)
+        recipe.negativesPerPositive = 2
+        recipe.batchSize = 32
         var generator = RandomSource(seed: 1)
-        let samples = MatchingTrainer(recipe: quickRecipe(epochs: 1), seed: 1).epochSamples(data: data, rows: rows, generator: &generator)
-        #expect(samples.count == 2 * rows.count)
-        #expect(samples.filter { $0.label == 1 }.allSatisfy { $0.image == $0.text })
-        let negatives = samples.filter { $0.label == 0 }
-        #expect(negatives.allSatisfy { data.groups[$0.image] != data.groups[$0.text] })
-        #expect(negatives.allSatisfy { rows.contains($0.text) })
+        let pairs = data.trainingPairs(rows: rows, negativesPerPositive: 2, generator: &generator)
+        #expect(pairs.count == 3 * rows.count)
+        // Group order: a row's true pair, then its two mismatched pairs (same image, another group's text).
+        for start in stride(from: 0, to: pairs.count, by: 3) {
+            let group = pairs[start..<(start + 3)]
+            let row = group.first!.image
+            #expect(group.first! == TrainingPair(image: row, text: row, label: 1))
+            #expect(group.dropFirst().allSatisfy { $0.image == row && $0.label == 0 && data.groups[$0.text] != data.groups[row] })
+            #expect(group.dropFirst().allSatisfy { rows.contains($0.text) })
+        }
+        #expect(pairs.filter { $0.label == 1 }.map(\.image).sorted() == rows.sorted())
+        // 32 pairs round down to 10 whole groups of 3; each batch encodes each of its rows once.
+        #expect(recipe.pairsPerBatch(classification: false) == 30)
+        let batch = TrainingBatch(pairs[0..<30])
+        #expect(batch.imageRows.count == 10 && batch.count == 30)
+        #expect(batch.imageIndices == (0..<10).flatMap { [$0, $0, $0] })
+        #expect(zip(batch.imageIndices, pairs[0..<30]).allSatisfy { batch.imageRows[$0] == $1.image })
+        #expect(batch.sharedImageIndices == batch.imageIndices)
+    }
+
+    @Test func classificationPairsAreTheRowsShuffledWithTheirLabels() throws {
+        let (dataSet, data) = try SmallFixtureSupport.loadDigits()
+        let rows = try dataSet.indices(ofSplit: "train")
+        var generator = RandomSource(seed: 4), same = RandomSource(seed: 4)
+        let pairs = data.trainingPairs(rows: rows, negativesPerPositive: 1, generator: &generator)
+        // Exactly the order of shuffling the rows' examples with the same generator (no partners drawn).
+        var shuffled = rows
+        same.shuffle(&shuffled)
+        #expect(pairs == shuffled.map { TrainingPair(image: $0, text: $0, label: dataSet.labels![$0]) })
+        #expect(quickRecipe(epochs: 1).pairsPerBatch(classification: true) == 32)
+        #expect(TrainingBatch(pairs[0..<32]).sharedImageIndices == nil)
     }
 }
 

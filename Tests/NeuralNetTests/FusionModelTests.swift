@@ -54,6 +54,135 @@ import NumericCore
         }
     }
 
+    /// Six samples over three distinct images, used 3, 2 and 1 times, out of order.
+    static let sharedIndices = [0, 0, 1, 2, 1, 0]
+
+    /// The loss of `CombinedLoss` on six samples, with a probe per sample on every representation.
+    struct SharedLoss {
+        let labels = [1, 0, 1, 1, 0, 0]
+        let imageProbe = Probe(count: 18, seed: 64), textProbe = Probe(count: 18, seed: 65)
+        let fusionProbe = Probe(count: 18, seed: 66)
+        func value(_ pass: FusionForward) -> Double {
+            Loss.softmaxCrossEntropy(logits: pass.logits, labels: labels).loss
+                + imageProbe.value(pass.imageRepresentation) + textProbe.value(pass.textRepresentation)
+                + fusionProbe.value(pass.fusionRepresentation)
+        }
+        func gradients(_ model: FusionModel, _ pass: FusionForward) -> FusionGradients {
+            model.backward(pass, logitGradient: Loss.softmaxCrossEntropy(logits: pass.logits, labels: labels).gradient,
+                           imageRepresentationGradient: imageProbe.gradient(rows: 6, columns: 3),
+                           textRepresentationGradient: textProbe.gradient(rows: 6, columns: 3),
+                           fusionRepresentationGradient: fusionProbe.gradient(rows: 6, columns: 3))
+        }
+    }
+
+    static func sharedPass(_ model: FusionModel, _ images: Matrix, _ texts: Matrix) -> FusionForward {
+        var pass = FusionForward()
+        model.forward(images: images, imageIndices: sharedIndices, texts: texts, into: &pass)
+        return pass
+    }
+
+    /// Encoding each distinct image once and summing its samples' ∂L/∂h_I gives what encoding every
+    /// sample's image separately gives: the same logits and representations, and the same gradient
+    /// for every parameter, to float rounding.
+    @Test(arguments: Activation.allCases)
+    func sharedImagesGiveThePerSampleGradients(activation: Activation) {
+        let model = Self.smallModel(activation)
+        let images = randomMatrix(3, 6, seed: 101), texts = randomMatrix(6, 5, seed: 102)
+        let loss = SharedLoss()
+        let plain = model.forward(images: images.gatherRows(Self.sharedIndices), texts: texts)
+        let shared = Self.sharedPass(model, images, texts)
+        #expect(shared.image.output.rows == 3, "f_I ran on \(shared.image.output.rows) rows, not the 3 distinct images")
+        func close(_ a: [Float], _ b: [Float]) -> Bool {
+            a.count == b.count && zip(a, b).allSatisfy { abs($0 - $1) <= 1e-6 * max(1, abs($0)) }
+        }
+        #expect(close(shared.logits.storage, plain.logits.storage))
+        #expect(close(shared.imageRepresentation.storage, plain.imageRepresentation.storage))
+        #expect(close(shared.fusionRepresentation.storage, plain.fusionRepresentation.storage))
+        let expected = loss.gradients(model, plain), actual = loss.gradients(model, shared)
+        for index in model.layers.indices {
+            let (e, a) = (expected.layers[index]!, actual.layers[index]!)
+            #expect(close(a.weight.storage, e.weight.storage), "\(model.layerName(index)).weight")
+            #expect(close(a.bias, e.bias), "\(model.layerName(index)).bias")
+        }
+    }
+
+    /// The shared-image backward against central differences of the shared-image forward, for
+    /// every parameter of f_I (the layers the summed gradient reaches) and of the head.
+    @Test(arguments: Activation.allCases)
+    func sharedImageBackwardMatchesFiniteDifferences(activation: Activation) {
+        let model = Self.smallModel(activation, seed: 52)
+        let images = randomMatrix(3, 6, seed: 103), texts = randomMatrix(6, 5, seed: 104)
+        let loss = SharedLoss()
+        let gradients = loss.gradients(model, Self.sharedPass(model, images, texts))
+        let check = GradientCheck()
+        for index in Array(model.layerRange(of: .imageEncoder)) + Array(model.layerRange(of: .head)) {
+            let analytic = gradients.layers[index]!
+            let weightFailures = check.failures(parameters: model.layers[index].weight.storage,
+                                                analytic: analytic.weight.storage) { w in
+                var copy = model
+                copy.layers[index].weight.storage = w
+                return loss.value(Self.sharedPass(copy, images, texts))
+            }
+            let biasFailures = check.failures(parameters: model.layers[index].bias, analytic: analytic.bias) { b in
+                var copy = model
+                copy.layers[index].bias = b
+                return loss.value(Self.sharedPass(copy, images, texts))
+            }
+            #expect(weightFailures.isEmpty, "\(model.layerName(index)).weight: \(weightFailures)")
+            #expect(biasFailures.isEmpty, "\(model.layerName(index)).bias: \(biasFailures)")
+        }
+    }
+
+    /// A loop's buffers carry nothing from one step to the next: passes of other shapes in between
+    /// (shared images, then not, fewer rows, a frozen head) leave the next result bit-identical to
+    /// one computed in fresh buffers.
+    @Test func reusedBuffersGiveTheBitsOfFreshOnes() {
+        let model = Self.smallModel(.relu)
+        let labels = SharedLoss().labels
+        /// One forward and backward pass in the given buffers; the logits and every layer's gradient.
+        func step(_ images: Matrix, _ indices: [Int]?, _ texts: Matrix, groups: Set<ParameterGroup>,
+                  _ pass: inout FusionForward, _ gradients: inout FusionGradients,
+                  _ scratch: inout FusionBackwardScratch) -> [[Float]] {
+            model.forward(images: images, imageIndices: indices, texts: texts, into: &pass)
+            let dLogits = Loss.softmaxCrossEntropy(logits: pass.logits, labels: Array(labels.prefix(texts.rows))).gradient
+            model.backward(pass, logitGradient: dLogits, imageRepresentationGradient: randomMatrix(texts.rows, 3, seed: 107),
+                           groups: groups, into: &gradients, scratch: &scratch)
+            return [pass.logits.storage] + gradients.layers.map { ($0?.weight.storage ?? []) + ($0?.bias ?? []) }
+        }
+        let images = randomMatrix(3, 6, seed: 105), texts = randomMatrix(6, 5, seed: 106)
+        let all = Set(ParameterGroup.allCases)
+        var (freshPass, freshGradients, freshScratch) = (FusionForward(), FusionGradients(), FusionBackwardScratch())
+        let fresh = step(images, Self.sharedIndices, texts, groups: all, &freshPass, &freshGradients, &freshScratch)
+        var (pass, gradients, scratch) = (FusionForward(), FusionGradients(), FusionBackwardScratch())
+        #expect(step(images, Self.sharedIndices, texts, groups: all, &pass, &gradients, &scratch) == fresh)
+        _ = step(randomMatrix(4, 6, seed: 108), nil, randomMatrix(4, 5, seed: 109), groups: all, &pass, &gradients, &scratch)
+        _ = step(randomMatrix(2, 6, seed: 110), [1, 0, 1], randomMatrix(3, 5, seed: 111), groups: [.imageEncoder, .fusion],
+                 &pass, &gradients, &scratch)
+        #expect(gradients.layers[model.layerRange(of: .head).lowerBound] == nil)
+        #expect(gradients.layers[model.layerRange(of: .textEncoder).lowerBound] == nil)
+        #expect(step(images, Self.sharedIndices, texts, groups: all, &pass, &gradients, &scratch) == fresh)
+    }
+
+    /// Accumulating into zeroed storage (as training does, with AdamW clearing it) gives the bits of
+    /// overwriting, and accumulating twice gives twice the gradient (to rounding: the bias adds row by row).
+    @Test func accumulatingBackwardAddsToTheStoredGradient() {
+        let model = Self.smallModel(.relu)
+        let images = randomMatrix(3, 6, seed: 112), texts = randomMatrix(6, 5, seed: 113)
+        let pass = Self.sharedPass(model, images, texts)
+        let dLogits = Loss.softmaxCrossEntropy(logits: pass.logits, labels: SharedLoss().labels).gradient
+        let plain = model.backward(pass, logitGradient: dLogits)
+        var gradients = FusionGradients(), scratch = FusionBackwardScratch()
+        model.backward(pass, logitGradient: dLogits, accumulate: true, into: &gradients, scratch: &scratch)
+        #expect(gradients.layers == plain.layers)
+        model.backward(pass, logitGradient: dLogits, accumulate: true, into: &gradients, scratch: &scratch)
+        func doubled(_ twice: [Float], _ once: [Float]) -> Bool {
+            zip(twice, once).allSatisfy { abs($0 - 2 * $1) <= 1e-6 * max(1, abs(2 * $1)) }
+        }
+        for (twice, once) in zip(gradients.layers, plain.layers) {
+            #expect(doubled(twice!.weight.storage, once!.weight.storage) && doubled(twice!.bias, once!.bias))
+        }
+    }
+
     @Test func fusionOnlyBackwardGivesTheSameFusionGradientAndNothingElse() {
         let model = Self.smallModel(.relu)
         let pass = model.forward(images: randomMatrix(3, 6, seed: 81), texts: randomMatrix(3, 5, seed: 82))
