@@ -82,7 +82,7 @@ let package = Package(
         .testTarget(name: "StatsTests", dependencies: ["Stats", "NumericCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "CommandLineTests", dependencies: [
             "AuditData", "NeuralNet", "NumericCore", "Stats", "MembershipInference", "SmallFixtureSupport",
-            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Yams", package: "Yams"),
         ]),
         .testTarget(name: "ReportStoreTests", dependencies: [
             "ReportStore", "NumericCore",

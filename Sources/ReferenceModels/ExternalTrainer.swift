@@ -194,6 +194,12 @@ public final class ExternalTrainer: ReferenceModelProvider, @unchecked Sendable 
 
     func modelDirectory(_ key: String) -> URL { directory.appendingPathComponent(key, isDirectory: true) }
 
+    /// Whether a complete entry for `order` is in the cache.
+    public func isCached(_ order: Order) -> Bool { readRecord(key(for: order)) != nil }
+
+    /// The directory of `order`'s cache entry.
+    public func cacheEntry(for order: Order) -> URL { modelDirectory(key(for: order)) }
+
     /// The record of a complete cache entry, or nil (absent, partial or unreadable: it is retrained).
     func readRecord(_ key: String) -> Record? {
         let url = modelDirectory(key).appendingPathComponent("record.json")

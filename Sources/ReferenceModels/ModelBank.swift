@@ -58,6 +58,10 @@ public final class ModelBank: @unchecked Sendable {
     public let cacheDirectory: URL?
     public let settings: ModelBankSettings
 
+    /// Called with the entry's URL after a model is trained and before it is stored (tests use it
+    /// to make two writers race on one key).
+    var beforeStoring: (@Sendable (URL) -> Void)?
+
     static let keyMetadata = "miaudit.cache-key"
     static let recordMetadata = "miaudit.cache-record"
 
@@ -112,10 +116,29 @@ public final class ModelBank: @unchecked Sendable {
         return state.results.map { $0! }
     }
 
+    /// The content key of `job`'s model: the SHA-256 of everything that fixes its bytes. Any machine
+    /// that trains the job with this bank's data, recipe and settings stores it under this key.
+    public func cacheKey(for job: ModelJob) -> String {
+        ModelKey(job: job, dataSet: dataSet, recipe: recipe, validation: validation, settings: settings).digest
+    }
+
+    /// Where `job`'s cache entry lives (nil without a cache): `<kind>-<index>-<key prefix>.safetensors`.
+    public func cacheEntry(for job: ModelJob) -> URL? {
+        cacheDirectory?.appendingPathComponent("\(job.kind.rawValue)-\(job.index)-\(cacheKey(for: job).prefix(16)).safetensors")
+    }
+
+    /// Whether a complete entry with `job`'s key is in the cache (a partial, stale or unreadable
+    /// file is not).
+    public func isCached(_ job: ModelJob) -> Bool {
+        guard let url = cacheEntry(for: job) else { return false }
+        let key = ModelKey(job: job, dataSet: dataSet, recipe: recipe, validation: validation, settings: settings)
+        return Self.readCached(url, key: key) != nil
+    }
+
     /// One job: from the cache when a valid entry exists, otherwise trained and stored.
     func obtain(_ job: ModelJob) throws -> TrainedModel {
         let key = ModelKey(job: job, dataSet: dataSet, recipe: recipe, validation: validation, settings: settings)
-        let url = cacheDirectory?.appendingPathComponent("\(job.kind.rawValue)-\(job.index)-\(key.digest.prefix(16)).safetensors")
+        let url = cacheEntry(for: job)
         if let url, let cached = Self.readCached(url, key: key) {
             var record = cached.record
             record.fromCache = true
@@ -123,6 +146,7 @@ public final class ModelBank: @unchecked Sendable {
         }
         let trained = try trainedFromBase(job, key: key) ?? train(job, key: key)
         if let url {
+            beforeStoring?(url)
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
             var stored = trained.record

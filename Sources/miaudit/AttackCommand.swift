@@ -143,7 +143,7 @@ struct AttackRunCommand: ParsableCommand {
     /// The audit spec these flags describe: one attack, no gate.
     func spec(_ attack: any MembershipAttack) throws -> AuditSpec {
         let line = CommandLine.arguments.joined(separator: " ")
-        let absolute = { (path: String) in URL(fileURLWithPath: path).standardizedFileURL.path }
+        let absolute = absolutePath
         dataOptions.noteDefault()
         var spec = AuditSpec(name: "attack-\(attack.name)", data: absolute(dataOptions.data),
                              original: try original.map { OriginalModelSpec(path: absolute($0)) }

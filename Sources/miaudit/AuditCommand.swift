@@ -105,12 +105,23 @@ struct AuditCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Also write every model's answers, and a spec that audits from them alone, to this directory.",
                                             valueName: "dir"))
     var saveOutputs: String?
+    @Flag(name: .long, help: "Train nothing: fail with the list of models missing from the cache (after miaudit models train).")
+    var requireCached = false
     @OptionGroup var options: AuditRunOptionGroup
 
     func run() throws {
         var exitCode: Int32 = 0
         try reportingErrors {
             let (auditSpec, key, store) = try options.prepare(spec, command: "audit")
+            if requireCached {
+                let missing = try ModelPlanner.plan(auditSpec).missing
+                if !missing.isEmpty {
+                    let shown = missing.prefix(20).map { "\($0.name) \($0.key.prefix(16)) at \($0.location)" }.joined(separator: "; ")
+                    throw AuditError("\(spec): --require-cached, but \(missing.count) model(s) are not in the cache: \(shown)"
+                                     + (missing.count > 20 ? "; and \(missing.count - 20) more" : "")
+                                     + "; train them with miaudit models train \(spec) (see miaudit models plan \(spec))", status: .noInput)
+                }
+            }
             if let targetOut { try checkWritableDestination(targetOut) }
             var runOptions = options.runOptions
             runOptions.targetOutput = targetOut.map { URL(fileURLWithPath: $0) }

@@ -113,3 +113,6 @@ func checkCompatible(_ model: FusionModel, dataSet: PairDataSet, modelPath: Stri
         throw ModelFileError(path: modelPath, problem: problem, fix: "use a model trained on this data set")
     }
 }
+
+/// `path` made absolute against the current directory, with `.` and `..` resolved.
+func absolutePath(_ path: String) -> String { URL(fileURLWithPath: path).standardizedFileURL.path }

@@ -14,7 +14,7 @@ struct Miaudit: ParsableCommand {
             """,
         version: ToolInfo.version,
         subcommands: [DemoCommand.self, TrainCommand.self, EvalCommand.self, PredictCommand.self,
-                      AttackCommand.self, UnlearnCommand.self, AuditCommand.self, RemediateCommand.self, ResultsCommand.self, DataCommand.self, StatsCommand.self, BenchCommand.self,
+                      AttackCommand.self, UnlearnCommand.self, AuditCommand.self, RemediateCommand.self, ModelsCommand.self, ResultsCommand.self, DataCommand.self, StatsCommand.self, BenchCommand.self,
                       KeysCommand.self, ReportCommand.self])
 
     /// Picks a fast OpenBLAS kernel where OpenBLAS fell back to a generic one (see

@@ -173,7 +173,7 @@ struct ResultsMethodsCommand: ParsableCommand {
     /// shadows applying the same method, and the default gate. Run seed 0, so every trial of every
     /// method shares the gold models and the keep matrix.
     func trialSpec(method: String, seed: UInt64) throws -> AuditSpec {
-        let absolute = { (path: String) in URL(fileURLWithPath: path).standardizedFileURL.path }
+        let absolute = absolutePath
         let text = "results: \(method), unlearning seed \(seed)"
         var original = OriginalModelSpec(path: absolute(self.original))
         var training = OriginalTraining()

@@ -192,7 +192,7 @@ struct GateStudyOptions: ParsableArguments {
 
     /// The study's settings, with absolute paths (and a note on stderr when --data was not given).
     func settings() -> GateStudy.Settings {
-        let absolute = { (path: String) in URL(fileURLWithPath: path).standardizedFileURL.path }
+        let absolute = absolutePath
         dataOptions.noteDefault()
         var settings = GateStudy.Settings(data: absolute(dataOptions.data), original: absolute(original), cache: absolute(cache),
                                           toolVersion: ToolInfo.version)

@@ -39,7 +39,7 @@ struct ResultsReferencesCommand: ParsableCommand {
         try reportingErrors {
             let threads = threadOptions.apply()
             try checkWritableDestination(out)
-            let absolute = { (path: String) in URL(fileURLWithPath: path).standardizedFileURL.path }
+            let absolute = absolutePath
             dataOptions.noteDefault()
             var settings = ReferencePowerStudy.Settings(data: absolute(dataOptions.data), original: absolute(original), cache: absolute(cache),
                                                         toolVersion: ToolInfo.version)

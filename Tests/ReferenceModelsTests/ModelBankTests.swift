@@ -108,6 +108,77 @@ import Unlearning
         #expect(try bank.models(for: jobs)[0].record.fromCache)
     }
 
+    /// Two writers racing on one key (two shards, or two machines over shared storage): both
+    /// train, both rename into place, and one valid entry is left, with no temporary file.
+    @Test func twoWritersRacingOnOneKeyLeaveOneValidEntry() throws {
+        let (dataSet, data, recipe) = try Self.setUp()
+        var settings = ModelBankSettings()
+        settings.collapseAccuracy = 0
+        settings.concurrency = 2
+        let directory = Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let validation = try dataSet.indices(ofSplit: "validation")
+        let bank = try ModelBank(dataSet: dataSet, data: data, recipe: recipe, validation: validation, cacheDirectory: directory,
+                                 settings: settings)
+        let job = ReferencePlan.goldJobs(count: 1, retain: try dataSet.indices(ofSplit: "retain"), seed: 4)[0]
+        #expect(!bank.isCached(job))
+        // The same job twice, two workers: both find no entry and train; neither stores before
+        // both have trained, so both write and rename onto the one key.
+        let barrier = DispatchGroup()
+        barrier.enter()
+        barrier.enter()
+        let writers = Counter()
+        bank.beforeStoring = { _ in
+            writers.increment()
+            barrier.leave()
+            barrier.wait()
+        }
+        let trained = try bank.models(for: [job, job])
+        #expect(writers.value == 2)
+        #expect(trained.allSatisfy { !$0.record.fromCache })
+        #expect(Self.weights(trained[0].model) == Self.weights(trained[1].model))
+        let names = try FileManager.default.contentsOfDirectory(atPath: directory.path)
+        #expect(names == [bank.cacheEntry(for: job)!.lastPathComponent], "\(names)")
+        bank.beforeStoring = nil
+        #expect(bank.isCached(job))
+        let read = try bank.models(for: [job])[0]
+        #expect(read.record.fromCache && Self.weights(read.model) == Self.weights(trained[0].model))
+    }
+
+    /// A half-written entry is never read: a truncated file under the final name (a copy cut
+    /// short, a full disk) and a writer's leftover temporary file both count as missing, and the
+    /// model is trained again, to the same bytes.
+    @Test func aHalfWrittenEntryIsNeverRead() throws {
+        let (dataSet, data, recipe) = try Self.setUp()
+        var settings = ModelBankSettings()
+        settings.collapseAccuracy = 0
+        let directory = Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let bank = try ModelBank(dataSet: dataSet, data: data, recipe: recipe, validation: try dataSet.indices(ofSplit: "validation"),
+                                 cacheDirectory: directory, settings: settings)
+        let jobs = ReferencePlan.goldJobs(count: 2, retain: try dataSet.indices(ofSplit: "retain"), seed: 6)
+        let first = try bank.models(for: jobs)
+        let entry = try #require(bank.cacheEntry(for: jobs[0]))
+        let bytes = try Data(contentsOf: entry)
+        // Every cut of the file, from the header's length field to one byte short, is rejected.
+        for cut in [0, 4, 8, 100, bytes.count / 2, bytes.count - 1] {
+            try bytes.prefix(cut).write(to: entry)
+            #expect(!bank.isCached(jobs[0]), "a file cut at \(cut) of \(bytes.count) bytes counts as cached")
+        }
+        // A writer killed before its rename leaves only a hidden temporary file: no entry.
+        let second = try #require(bank.cacheEntry(for: jobs[1]))
+        let secondBytes = try Data(contentsOf: second)
+        try FileManager.default.removeItem(at: second)
+        let leftover = directory.appendingPathComponent(".\(second.lastPathComponent).tmp-999-12345")
+        try secondBytes.prefix(secondBytes.count / 2).write(to: leftover)
+        #expect(!bank.isCached(jobs[1]))
+        let again = try bank.models(for: jobs)
+        #expect(again.map(\.record.fromCache) == [false, false])
+        for (a, b) in zip(again, first) { #expect(Self.weights(a.model) == Self.weights(b.model)) }
+        #expect(bank.isCached(jobs[0]) && bank.isCached(jobs[1]))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { !$0.hasPrefix(".") }.count == 2)
+    }
+
     @Test func aCollapsedModelIsRetrainedWithFreshSeedsThenGivenUp() throws {
         let (dataSet, data, recipe) = try Self.setUp()
         var settings = ModelBankSettings()
@@ -154,4 +225,14 @@ import Unlearning
         }
         #expect(try provided[0].adapter.probabilities(forRows: rows, in: dataSet) != (try provided[1].adapter.probabilities(forRows: rows, in: dataSet)))
     }
+}
+
+/// A count shared by concurrent workers.
+private final class Counter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var count = 0
+
+    func increment() { lock.withLock { count += 1 } }
+
+    var value: Int { lock.withLock { count } }
 }

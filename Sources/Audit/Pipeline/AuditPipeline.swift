@@ -119,12 +119,7 @@ public enum AuditPipeline {
         defer { target.adapter.close() }
 
         let attacks = spec.attackList
-        var needs = attacks.reduce(SignalNeeds()) { $0.union($1.needs).union($1.wants) }
-        if spec.profile == .fast, needs.contains(.shadows) {
-            // The gold models are the references: no shadows are trained.
-            needs.remove(.shadows)
-            needs.insert(.golds)
-        }
+        let needs = signalNeeds(spec)
         let obtainedReferences = try referenceModels(spec, needs: needs, dataSet: dataSet, data: data, splits: splits, original: original,
                                                      trainer: trainer, progress: progress)
         let references = obtainedReferences.wrapped(recorded)
@@ -191,25 +186,54 @@ public enum AuditPipeline {
             seconds: seconds(since: start))
     }
 
+    /// What the spec's attacks need and want of the models; under the fast profile the gold models
+    /// stand in for the shadows, so no shadows are trained.
+    public static func signalNeeds(_ spec: AuditSpec) -> SignalNeeds {
+        var needs = spec.attackList.reduce(SignalNeeds()) { $0.union($1.needs).union($1.wants) }
+        if spec.profile == .fast, needs.contains(.shadows) {
+            needs.remove(.shadows)
+            needs.insert(.golds)
+        }
+        return needs
+    }
+
+    /// The reference models' jobs (shadows applying the claimed method when an attack needs them,
+    /// and the gold models); nil when the audit needs none. Supplied references keep their own
+    /// membership.
+    static func referencePlan(_ spec: AuditSpec, needs: SignalNeeds, dataSet: PairDataSet, splits: AuditSplits) throws -> ReferencePlan? {
+        let shadows = needs.contains(.shadows) ? spec.shadows.count : 0
+        guard shadows > 0 || spec.gold > 0 else { return nil }
+        var method: (any UnlearningMethod)? = try spec.shadowMethod.map { try UnlearningMethods.named($0) }
+        if method == nil, shadows > 0 { method = NoUnlearning() }
+        if let supplied = spec.suppliedReferences {
+            let keep = shadows > 0 ? try supplied.keepMatrix(pool: splits.pool, in: dataSet) : nil
+            return try ReferencePlan(pool: splits.pool, retain: splits.retain, keep: keep, method: method, golds: spec.gold, seed: spec.seed)
+        }
+        return try ReferencePlan(pool: splits.pool, retain: splits.retain, shadows: shadows, method: method, golds: spec.gold, seed: spec.seed)
+    }
+
+    /// The native trainer of the spec's shadow and gold models, training them with `recipe` (the original's).
+    static func nativeBank(_ spec: AuditSpec, dataSet: PairDataSet, data: MatchingData, splits: AuditSplits,
+                           recipe: TrainingRecipe) throws -> ModelBank {
+        var settings = ModelBankSettings()
+        settings.collapseAccuracy = spec.settings.collapseAccuracy
+        return try ModelBank(dataSet: dataSet, data: data, recipe: recipe, validation: splits.validation,
+                             cacheDirectory: spec.cache.map { URL(fileURLWithPath: $0) }, settings: settings)
+    }
+
     /// The reference models the attacks need: K shadows applying the claimed method when an attack
     /// needs shadows, and G gold models; supplied ones when the spec gives them, else from the
     /// native trainer.
     static func referenceModels(_ spec: AuditSpec, needs: SignalNeeds, dataSet: PairDataSet, data: MatchingData, splits: AuditSplits,
                                 original: OriginalModel?, trainer: ExternalTrainer? = nil,
                                 progress: @escaping @Sendable (AuditProgress) -> Void) throws -> ObtainedReferences {
-        let shadows = needs.contains(.shadows) ? spec.shadows.count : 0
-        guard shadows > 0 || spec.gold > 0 else { return ObtainedReferences(plan: nil, provider: nil, shadows: [], golds: []) }
-        var method: (any UnlearningMethod)? = try spec.shadowMethod.map { try UnlearningMethods.named($0) }
-        if method == nil, shadows > 0 { method = NoUnlearning() }
-        let plan: ReferencePlan
+        guard let plan = try referencePlan(spec, needs: needs, dataSet: dataSet, splits: splits) else {
+            return ObtainedReferences(plan: nil, provider: nil, shadows: [], golds: [])
+        }
         let provider: any ReferenceModelProvider
         if let supplied = spec.suppliedReferences {
-            let keep = shadows > 0 ? try supplied.keepMatrix(pool: splits.pool, in: dataSet) : nil
-            plan = try ReferencePlan(pool: splits.pool, retain: splits.retain, keep: keep, method: method, golds: spec.gold, seed: spec.seed)
             provider = SuppliedReferenceProvider(references: supplied, dataSet: dataSet)
         } else if let trainer {
-            plan = try ReferencePlan(pool: splits.pool, retain: splits.retain, shadows: shadows, method: method, golds: spec.gold,
-                                     seed: spec.seed)
             provider = trainer
         } else {
             guard let original else {
@@ -217,14 +241,8 @@ public enum AuditPipeline {
                                  + "reached through original.adapter cannot give; supply them (references: {supplied: DIR}, "
                                  + "docs/supplied-outputs.md) or give original.path as a miaudit model file", status: .usage)
             }
-            plan = try ReferencePlan(pool: splits.pool, retain: splits.retain, shadows: shadows, method: method, golds: spec.gold,
-                                     seed: spec.seed)
-            var settings = ModelBankSettings()
-            settings.collapseAccuracy = spec.settings.collapseAccuracy
-            provider = try ModelBank(dataSet: dataSet, data: data,
-                                     recipe: try original.trainingProvenance(for: "shadow and gold models").recipe,
-                                     validation: splits.validation,
-                                     cacheDirectory: spec.cache.map { URL(fileURLWithPath: $0) }, settings: settings)
+            provider = try nativeBank(spec, dataSet: dataSet, data: data, splits: splits,
+                                      recipe: try original.trainingProvenance(for: "shadow and gold models").recipe)
         }
         progress(AuditProgress(stage: "models", done: 0, total: plan.jobs.count,
                                note: spec.suppliedReferences.map { "opening \(plan.jobs.count) supplied shadow and gold models from \($0.directory)" } ?? ""))
