@@ -49,7 +49,10 @@ public struct ModelUtility: Codable, Equatable, Sendable {
         let testMatch = try matchRate(images: test, texts: test)
         let testMismatched = try matchRate(images: test, texts: partners(test))
         var recall: MatchingUtility.Recall?
-        if let native = adapter as? NativeAdapter, !test.isEmpty {
+        // Retrieval recall needs the model itself (every text against every image), which only a
+        // native model gives; the pipeline wraps each adapter in a RecordingAdapter.
+        let unwrapped = (adapter as? RecordingAdapter)?.inner ?? adapter
+        if let native = unwrapped as? NativeAdapter, !test.isEmpty {
             let ks = [1, 5, 10]
             let r = MatchingEvaluator.recallAtK(model: native.model, data: data, rows: test, ks: ks)
             recall = .init(imageToText: Dictionary(uniqueKeysWithValues: zip(ks.map(String.init), r.imageToText)),
