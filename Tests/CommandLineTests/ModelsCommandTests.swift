@@ -31,6 +31,9 @@ import Yams
         }
     }
 
+    /// The job name `models slurm` gives a Setup's spec ("scale LABEL").
+    static func jobName(_ label: String) -> String { "miaudit-scale-" + label }
+
     static func entries(_ plan: [String: Any]) throws -> [[String: Any]] {
         try #require(plan["entries"] as? [[String: Any]])
     }
