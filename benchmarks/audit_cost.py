@@ -120,7 +120,7 @@ def main(argv=None):
         bench = subprocess.run([args.miaudit, "bench", "train", "--format", "json", "--epochs", "1", "--threads", "1"],
                                capture_output=True, text=True, env=env, cwd=ROOT)
         try:
-            results["openblas_corename"] = json.loads(bench.stdout).get("corename")
+            results["openblas_corename"] = json.loads(bench.stdout).get("openblas_corename")
         except (json.JSONDecodeError, AttributeError):
             results["openblas_corename"] = kernel.group(1) if kernel else None
     finally:
