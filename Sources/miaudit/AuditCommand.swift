@@ -134,7 +134,7 @@ struct AuditCommand: ParsableCommand {
             }
             let (stored, signed) = try AuditReportStore.append(report, to: store, signingKey: key)
             switch options.format {
-            case .json: print(String(decoding: stored.payload, as: UTF8.self))
+            case .json: print(AuditSummary.json(stored, db: options.db))
             case .text:
                 for line in AuditSummary.lines(signed) { print(line) }
                 print(AuditSummary.stored(stored, signed, db: options.db))
@@ -308,6 +308,20 @@ enum AuditSummary {
         return lines
     }
 
+    /// The signed report's JSON with where it was stored in front: `{"stored": {"db", "digest",
+    /// "id", "key_id"}, …the report's fields as signed…}`. The report's own bytes are kept as they
+    /// are (no re-encoding), so its numbers are exactly the signed ones; `report export --format
+    /// json` gives the signed bytes alone.
+    static func json(_ stored: SignedReport, db: String) -> String {
+        let payload = String(decoding: stored.payload, as: UTF8.self)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let location = try? encoder.encode(StoredReportLocation(db: db, digest: stored.digest, id: stored.id, keyID: stored.keyID))
+        guard let location, payload.hasPrefix("{") else { return payload }
+        let rest = payload.dropFirst().trimmingCharacters(in: .whitespacesAndNewlines)
+        return "{\"stored\":" + String(decoding: location, as: UTF8.self) + (rest == "}" ? "" : ",") + rest
+    }
+
     static func stored(_ stored: SignedReport, _ report: AuditReport, db: String) -> String {
         "report \(stored.id) in \(db): digest \(stored.digest.prefix(16))…, signed by \(stored.keyID)"
     }
@@ -359,5 +373,18 @@ enum AuditSummary {
             zip(row, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  ")
                 .trimmingCharacters(in: .whitespaces)
         }
+    }
+}
+
+/// Where `audit --format json` stored its report.
+struct StoredReportLocation: Encodable {
+    let db: String
+    let digest: String
+    let id: Int64
+    let keyID: String
+
+    enum CodingKeys: String, CodingKey {
+        case db, digest, id
+        case keyID = "key_id"
     }
 }

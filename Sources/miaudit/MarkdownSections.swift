@@ -35,7 +35,13 @@ enum MarkdownSections {
 
     /// A study's output: its `section` of the Markdown file at `path`, and `figures` as pretty JSON
     /// at `jsonPath`, both written atomically; then the Markdown and the paths on standard output.
-    static func writeStudy(_ markdown: String, section: String, to path: String, figures: some Encodable, jsonPath: String) throws {
+    /// Without a path (no `--out`) the Markdown is printed and nothing is written.
+    static func writeStudy(_ markdown: String, section: String, to path: String?, figures: some Encodable, jsonPath: String?) throws {
+        guard let path, let jsonPath else {
+            print(markdown)
+            FileHandle.standardError.write(Data("miaudit: the \(section) section was printed, not written; give --out FILE to update that page and its JSON\n".utf8))
+            return
+        }
         try write(markdown, section: section, to: path)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]

@@ -109,6 +109,7 @@ struct VerifyReportsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
         abstract: "Check reports' signatures, digests, columns and hash chain against trusted public keys.",
+        usage: "miaudit report verify [<id> | --all] --trusted-key <file> ... [--checkpoint <file> ...] [--db <file>]",
         discussion: """
             With an ID, checks that report and its link to the one before it; with --all (the default \
             when no ID is given), every report and the whole chain, including reports removed from the end. \

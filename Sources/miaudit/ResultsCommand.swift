@@ -118,8 +118,8 @@ struct ResultsMethodsCommand: ParsableCommand {
     var collapseAccuracy: Double = ModelBankSettings().collapseAccuracy
     @Flag(name: .long, inversion: .prefixedNo, help: "Also run the ablation: multidelete without L_MD, without L_MKR, without L_UKR.")
     var ablation = true
-    @Option(name: .long, help: ArgumentHelp("The Markdown output; the trials go to the same name with .json.", valueName: "file"))
-    var out: String = "docs/results.md"
+    @Option(name: .long, help: ArgumentHelp("The Markdown output; the trials go to the same name with .json. Without --out the section is printed and no file is written.", valueName: "file"))
+    var out: String?
     @OptionGroup var threadOptions: ThreadOptions
 
     func validate() throws {
@@ -132,7 +132,7 @@ struct ResultsMethodsCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let threads = threadOptions.apply()
-            try checkWritableDestination(out)
+            if let out { try checkWritableDestination(out) }
             let dataSet = try dataOptions.loadDataSet()
             let names = methods.isEmpty ? UnlearningMethods.names : methods
             let chosen = try names.map { try UnlearningMethods.named($0) }
@@ -158,6 +158,11 @@ struct ResultsMethodsCommand: ParsableCommand {
             let markdown = ResultsMarkdown(trials: trials.filter { !ablationNames.contains($0.method) },
                                            ablation: trials.filter { ablationNames.contains($0.method) }, original: originalUtility, dataSet: dataSet, shadows: shadows, gold: gold,
                                            seeds: seeds, threads: threads, totalSeconds: seconds(since: start)).render()
+            guard let out else {
+                print(markdown)
+                FileHandle.standardError.write(Data("miaudit: the methods section was printed, not written; give --out FILE to update that page and its JSON\n".utf8))
+                return
+            }
             try MarkdownSections.write(markdown, section: "methods", to: out)
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]

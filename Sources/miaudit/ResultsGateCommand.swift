@@ -22,8 +22,8 @@ struct ResultsGateCommand: ParsableCommand {
     @OptionGroup var study: GateStudyOptions
     @Option(name: .long, help: "Random G-subsets of the pool per target.")
     var draws: Int = 20
-    @Option(name: .long, help: ArgumentHelp("The Markdown file whose 'gate' section is rewritten; the figures go beside it as JSON.", valueName: "file"))
-    var out: String = "docs/gate.md"
+    @Option(name: .long, help: ArgumentHelp("The Markdown file whose 'gate' section is rewritten; the figures go beside it as JSON. Without --out the section is printed and no file is written.", valueName: "file"))
+    var out: String?
     @OptionGroup var threadOptions: ThreadOptions
 
     func validate() throws {
@@ -34,7 +34,7 @@ struct ResultsGateCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let threads = threadOptions.apply()
-            try checkWritableDestination(out)
+            if let out { try checkWritableDestination(out) }
             var settings = study.settings()
             settings.draws = draws
             settings.counts = [8, 16, 32].filter { $0 <= study.gold }
@@ -43,7 +43,7 @@ struct ResultsGateCommand: ParsableCommand {
             view.finish()
             let markdown = GateStudyMarkdown(result: result, threads: threads).render()
             try MarkdownSections.writeStudy(markdown, section: "gate", to: out, figures: result,
-                                            jsonPath: (out as NSString).deletingPathExtension + ".json")
+                                            jsonPath: out.map { ($0 as NSString).deletingPathExtension + ".json" })
         }
     }
 }

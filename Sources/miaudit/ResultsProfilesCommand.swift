@@ -22,8 +22,8 @@ struct ResultsProfilesCommand: ParsableCommand {
     @OptionGroup var study: GateStudyOptions
     @Option(name: .long, help: "Gold models that calibrate both profiles; the pool's others are audited as exact retrains.")
     var calibrationGolds: Int = 16
-    @Option(name: .long, help: ArgumentHelp("The Markdown file whose 'profiles' section is rewritten; the figures go beside it as JSON.", valueName: "file"))
-    var out: String = "docs/gate.md"
+    @Option(name: .long, help: ArgumentHelp("The Markdown file whose 'profiles' section is rewritten; the figures go beside it as JSON. Without --out the section is printed and no file is written.", valueName: "file"))
+    var out: String?
     @OptionGroup var threadOptions: ThreadOptions
 
     func validate() throws {
@@ -35,7 +35,7 @@ struct ResultsProfilesCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let threads = threadOptions.apply()
-            try checkWritableDestination(out)
+            if let out { try checkWritableDestination(out) }
             let gate = study.settings()
             var settings = ProfileStudy.Settings(gate: gate)
             settings.calibrationGolds = calibrationGolds
@@ -44,7 +44,7 @@ struct ResultsProfilesCommand: ParsableCommand {
             view.finish()
             let markdown = ProfileStudyMarkdown(result: result, threads: threads).render()
             try MarkdownSections.writeStudy(markdown, section: "profiles", to: out, figures: result,
-                                            jsonPath: (out as NSString).deletingPathExtension + "-profiles.json")
+                                            jsonPath: out.map { ($0 as NSString).deletingPathExtension + "-profiles.json" })
         }
     }
 }

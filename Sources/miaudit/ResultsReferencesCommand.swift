@@ -24,8 +24,8 @@ struct ResultsReferencesCommand: ParsableCommand {
     var counts: [Int] = [1, 2, 4, 8, 16]
     @Option(name: .long, help: ArgumentHelp("Model cache.", valueName: "dir"))
     var cache: String = "audits/cache"
-    @Option(name: .long, help: ArgumentHelp("The Markdown file whose 'references' section is rewritten; the figures go to NAME-references.json.", valueName: "file"))
-    var out: String = "docs/results.md"
+    @Option(name: .long, help: ArgumentHelp("The Markdown file whose 'references' section is rewritten; the figures go to NAME-references.json. Without --out the section is printed and no file is written.", valueName: "file"))
+    var out: String?
     @OptionGroup var threadOptions: ThreadOptions
 
     func validate() throws {
@@ -38,7 +38,7 @@ struct ResultsReferencesCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let threads = threadOptions.apply()
-            try checkWritableDestination(out)
+            if let out { try checkWritableDestination(out) }
             let absolute = absolutePath
             dataOptions.noteDefault()
             var settings = ReferencePowerStudy.Settings(data: absolute(dataOptions.data), original: absolute(original), cache: absolute(cache),
@@ -50,7 +50,7 @@ struct ResultsReferencesCommand: ParsableCommand {
             view.finish()
             let markdown = ReferencePowerMarkdown(result: result, threads: threads).render()
             try MarkdownSections.writeStudy(markdown, section: "references", to: out, figures: result,
-                                            jsonPath: (out as NSString).deletingPathExtension + "-references.json")
+                                            jsonPath: out.map { ($0 as NSString).deletingPathExtension + "-references.json" })
         }
     }
 }

@@ -21,6 +21,13 @@ import Testing
         let result = try runMiaudit(["audit", spec, "--db", db, "--key", key, "--format", "json", "--threads", "2"])
         #expect([0, 1].contains(result.status), "\(result.standardError)")
         let report = try #require(try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [String: Any])
+        // Where the report went: its id, digest and key in the store, as report list names them.
+        let stored = try #require(report["stored"] as? [String: Any])
+        #expect(stored["id"] as? Int == 1 && stored["db"] as? String == db)
+        let digest = try #require(stored["digest"] as? String)
+        #expect(digest.count == 64 && (stored["key_id"] as? String)?.hasPrefix("ed25519:") == true)
+        let listed = try runMiaudit(["report", "list", "--db", db, "--format", "json"])
+        #expect(listed.standardOutput.contains(digest), "\(listed.standardOutput)")
         let references = try #require(report["references"] as? [String: Any])
         #expect(references["profile"] as? String == "fast")
         #expect((references["shadow_models"] as? [Any])?.isEmpty == true)

@@ -33,6 +33,19 @@ import Testing
         return (directory, db, key)
     }
 
+    /// Usage lines say what is required, and study commands say that they write only when asked.
+    @Test func helpShowsWhatIsRequiredAndWhatIsWritten() throws {
+        let verify = try runMiaudit(["report", "verify", "--help"])
+        let usage = try #require(verify.standardOutput.components(separatedBy: "\n").first { $0.hasPrefix("USAGE:") })
+        #expect(usage.contains(" --trusted-key <file> ...") && !usage.contains("[--trusted-key"), "\(usage)")
+        for study in ["methods", "gate", "profiles", "references"] {
+            let help = try runMiaudit(["results", study, "--help"])
+            let words = help.standardOutput.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+            #expect(words.contains("Without --out the section is printed and no file is written"), "results \(study)")
+            #expect(help.standardOutput.contains("[--out <file>]"), "results \(study)")
+        }
+    }
+
     @Test func generateWritesAPrivateKeyWithMode0600AndRefusesToOverwrite() throws {
         let directory = try temporaryDirectory("keys")
         defer { try? FileManager.default.removeItem(at: directory) }
