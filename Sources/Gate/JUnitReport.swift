@@ -3,7 +3,7 @@
 /// ```
 /// <?xml version="1.0" encoding="UTF-8"?>
 /// <testsuites name="miaudit" tests="2" failures="1" errors="0" skipped="0">
-///   <testsuite name="SUITE" tests="2" failures="1" errors="0" skipped="0">
+///   <testsuite name="SUITE" tests="2" failures="1" errors="0" skipped="0" timestamp="2026-12-06T11:49:07">
 ///     <testcase name="RULE" classname="miaudit.gate.SUITE">
 ///       <failure type="inconclusive" message="EXPLANATION">EXPLANATION</failure>
 ///     </testcase>
@@ -15,15 +15,17 @@
 /// `<system-out>`. A gate blocked from any verdict (`GateVerdict.blocked`) adds a first test case,
 /// `no verdict`, failed as inconclusive with the reason. All text is XML-escaped; characters XML 1.0 cannot hold become U+FFFD.
 public enum JUnitReport {
-    /// The JUnit XML document for `results`, in a test suite named `suiteName`.
-    public static func xml(results: [RuleResult], suiteName: String = "privacy-gate", blocked: String? = nil) -> String {
+    /// The JUnit XML document for `results`, in a test suite named `suiteName`; `timestamp`, when
+    /// given, is the suite's `timestamp` attribute (JUnit's xs:dateTime without a zone: give UTC).
+    public static func xml(results: [RuleResult], suiteName: String = "privacy-gate", blocked: String? = nil,
+                           timestamp: String? = nil) -> String {
         let extra = blocked == nil ? 0 : 1
         let failures = results.filter { $0.outcome != .pass }.count + extra
         let counts = "tests=\"\(results.count + extra)\" failures=\"\(failures)\" errors=\"0\" skipped=\"0\""
         var lines = [
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?>",
             "<testsuites name=\"miaudit\" \(counts)>",
-            "  <testsuite name=\"\(escape(suiteName))\" \(counts)>",
+            "  <testsuite name=\"\(escape(suiteName))\" \(counts)" + (timestamp.map { " timestamp=\"\(escape($0))\"" } ?? "") + ">",
         ]
         let className = escape("miaudit.gate." + suiteName)
         if let blocked {

@@ -356,7 +356,15 @@ private func points(_ attribute: String?) -> [(x: Double, y: Double)] {
         // Failed and inconclusive rules are both failures (the default policy fails inconclusive ones).
         #expect(Set(results.map(\.outcome)) == [.pass, .fail, .inconclusive])
         #expect(parsed.named("failure").map { $0["type"] } == results.filter { $0.outcome != .pass }.map(\.outcome.rawValue))
-        #expect(parsed.named("testsuite").first?["name"] == exported.report.auditName)
+        // One suite per remediation step, stamped with the report's creation time (UTC, no zone).
+        let suite = try #require(parsed.named("testsuite").first)
+        #expect(suite["name"] == "\(exported.report.auditName) step 1 audit-claim")
+        #expect(exported.report.createdAt.hasSuffix("Z"))
+        #expect(suite["timestamp"] == String(exported.report.createdAt.dropLast()))
+        var plain = exported
+        plain.report.remediation = nil
+        let plainSuite = try #require(ExportXMLCollector.parse(ReportExport.junit(plain))?.named("testsuite").first)
+        #expect(plainSuite["name"] == exported.report.auditName)
     }
 
     @Test func renderingIsDeterministic() throws {

@@ -76,9 +76,15 @@ public enum ReportExport {
         MarkdownRenderer.render(ReportContent.document(r))
     }
 
-    /// JUnit XML with one test case per gate rule, in a test suite named after the audit;
-    /// failing and inconclusive rules are `<failure>`s (see `JUnitReport`).
+    /// JUnit XML with one test case per gate rule, in a test suite named after the audit — and, for
+    /// a step of `miaudit remediate`, after the step ("NAME step 2 multidelete-calibrated"), so CI
+    /// shows each step as its own suite — stamped with the report's creation time (UTC); failing
+    /// and inconclusive rules are `<failure>`s (see `JUnitReport`).
     public static func junit(_ r: ExportedReport) -> String {
-        JUnitReport.xml(results: r.report.gate.results, suiteName: r.report.auditName, blocked: r.report.gate.blocked)
+        let report = r.report
+        let suite = report.remediation.map { "\(report.auditName) step \($0.step) \($0.action)" } ?? report.auditName
+        // createdAt is ISO 8601 in UTC ("…Z"); JUnit's timestamp carries no zone.
+        let timestamp = report.createdAt.hasSuffix("Z") ? String(report.createdAt.dropLast()) : report.createdAt
+        return JUnitReport.xml(results: report.gate.results, suiteName: suite, blocked: report.gate.blocked, timestamp: timestamp)
     }
 }
