@@ -263,17 +263,17 @@ enum AuditSummary {
                 lines.append("models: \(references.shadowModels.count) shadows applying \(references.shadowMethod ?? "-"), \(references.goldModels.count) gold; \(trained) trained now, the rest from the cache")
             }
         }
-        var rows = [["rule", "value", "interval", "bound", "p (Holm)", "outcome"]]
+        // Two lines per rule, so a terminal or CI log of 80 columns shows it unwrapped:
+        // "FAIL ulira.online.auc at_most null: 0.730 [0.689, 0.772]" then the bound and p-values.
         for result in report.gate.results {
-            let bound: String
-            var p = "-"
+            var bound: String
             switch result.rule.bound {
             case let .fixed(value): bound = "\(result.rule.direction.symbol) \(format(value))"
             case .null:
                 if let test = result.test {
                     let typical = test.scale == .probit ? format(test.typicalValue) : "\(format(test.mean)) ± \(format(test.standardDeviation))"
                     bound = "\(result.rule.direction.symbol) null: retraining \(typical), G=\(test.goldModels)"
-                    p = "\(formatP(test.pvalue)) (\(formatP(test.adjustedPValue)))"
+                    bound += "; p \(formatP(test.pvalue)) (Holm \(formatP(test.adjustedPValue)))"
                 } else if let null = result.null {
                     bound = result.rule.direction == .atMost
                         ? "≤ null p95 \(format(null.percentile95)) (max \(format(null.maximum)), n=\(null.size))"
@@ -282,11 +282,10 @@ enum AuditSummary {
                     bound = "null (not calibrated)"
                 }
             }
-            let interval = result.interval.map { "[\(format($0[0])), \(format($0[1]))]" } ?? "-"
-            rows.append([result.rule.displayName, result.value.map(format) ?? "not measured", interval, bound, p,
-                         result.outcome.rawValue.uppercased()])
+            let interval = result.interval.map { " [\(format($0[0])), \(format($0[1]))]" } ?? ""
+            lines.append("\(result.outcome.rawValue.uppercased()) \(result.rule.displayName): \(result.value.map(format) ?? "not measured")\(interval)")
+            lines.append("  \(bound)")
         }
-        lines += table(rows)
         if let resemblance = report.resemblance { lines.append("reference check: \(resemblance.explanation)") }
         if let blocked = report.gate.blocked { lines.append("no verdict: \(blocked)") }
         for result in report.gate.results where result.outcome == .inconclusive {
@@ -350,14 +349,15 @@ enum AuditSummary {
 
     static func steps(_ steps: [RemediationStepResult]) -> [String] {
         let classification = steps.first?.report.utility.audited.isClassification ?? false
-        var rows = [["step", "action", "target", "verdict", "U-LiRA AUC", "forget quality p", classification ? "test acc" : "test ITM", "report"]]
+        // At most 80 columns; each step's model is named in the narrative and its report.
+        var rows = [["step", "action", "verdict", "U-LiRA", "forget p", classification ? "test acc" : "test ITM", "report"]]
         for step in steps {
             let report = step.report
             let auc = report.metrics["ulira.online.auc"].map { format($0.value) } ?? "-"
             let p = report.metrics["forget_quality.median_pvalue"].map { String(format: "%.3g", $0.value) } ?? "-"
-            rows.append(["\(report.remediation?.step ?? 0)", report.remediation?.action ?? "-", report.models.target.modelID,
+            rows.append(["\(report.remediation?.step ?? 0)", report.remediation?.action ?? "-",
                          report.gate.outcome.rawValue.uppercased(), auc, p, format(report.utility.audited.testITMAccuracy),
-                         "\(step.stored.id) (\(step.stored.digest.prefix(12))…)"])
+                         "\(step.stored.id) \(step.stored.digest.prefix(8))"])
         }
         return table(rows)
     }

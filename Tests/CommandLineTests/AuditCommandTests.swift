@@ -231,6 +231,10 @@ import Testing
         #expect(passed.standardOutput.contains("audit-claim") && !passed.standardOutput.contains("retrain"))
         // The summary leads with the claim's verdict, in words.
         #expect(passed.standardOutput.hasPrefix("the deletion claim passed: the audit does not detect the forget set"), "\(passed.standardOutput)")
+        // The steps table fits 80 columns.
+        let header = try #require(passed.standardOutput.split(separator: "\n").first { $0.hasPrefix("step  action") })
+        let table = [header] + passed.standardOutput.split(separator: "\n").filter { $0.hasPrefix("1     audit-claim") }
+        #expect(table.count == 2 && table.allSatisfy { $0.count <= 80 }, "\(passed.standardOutput)")
     }
 
     /// A model of another kind (an untrained two-tower model behind the process adapter) audited

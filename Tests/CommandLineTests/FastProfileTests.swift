@@ -47,6 +47,12 @@ import Testing
         // Each audit leaves a signed checkpoint of the store beside it and says where.
         #expect(result.standardError.contains("checkpoint: \(directory.path)/checkpoints/audits-1.json (1 report"), "\(result.standardError)")
         let text = try runMiaudit(["audit", spec, "--db", db, "--key", key, "--threads", "2"])
+        // The gate's rules, two lines each, fit an 80-column terminal or CI log.
+        let output = text.standardOutput.split(separator: "\n")
+        let ruleStarts = output.indices.filter { i in ["PASS ", "FAIL ", "INCONCLUSIVE "].contains { output[i].hasPrefix($0) } }
+        let ruleLines = ruleStarts.flatMap { [output[$0], output[$0 + 1]] }
+        #expect(ruleStarts.count == 4 && ruleStarts.allSatisfy { output[$0 + 1].hasPrefix("  ") }, "\(text.standardOutput)")
+        #expect(ruleLines.allSatisfy { $0.count <= 80 }, "\(ruleLines.filter { $0.count > 80 })")
         #expect(text.standardOutput.contains("checkpoint: \(directory.path)/checkpoints/audits-2.json (2 reports"))
         #expect(FileManager.default.fileExists(atPath: directory.appendingPathComponent("checkpoints/audits-2.json").path))
         let verified = try runMiaudit(["report", "verify", "--all", "--db", db, "--trusted-key", key + ".pub",
