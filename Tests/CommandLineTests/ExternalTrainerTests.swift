@@ -110,14 +110,30 @@ import Testing
         #expect(try entries(directory).count == 14)
     }
 
-    @Test func multiDeleteRunsThroughTheTrainer() throws {
+    @Test func multiDeleteRunsThroughTheTrainerAndItsModelsShard() throws {
         guard let (directory, key) = try prepare("trainer-multidelete") else { return }
         defer { try? FileManager.default.removeItem(at: directory) }
         let spec = try spec("torch-multidelete", method: "multidelete", script: script, in: directory)
+        // An external trainer's models shard the same way: the original and its target are one
+        // unit (the target starts from the original), each reference model another.
+        let planned = try runMiaudit(["models", "plan", spec, "--format", "json", "--shards", "2"])
+        #expect(planned.status == 0, "\(planned.standardError)")
+        let plan = try #require(try object(planned.standardOutput)["entries"] as? [[String: Any]])
+        #expect(plan.map { "\($0["kind"]!)-\($0["index"]!)" }
+            == ["original-0", "target-0", "shadow-0", "shadow-1", "shadow-2", "shadow-3", "gold-0", "gold-1"])
+        #expect(plan.compactMap { $0["unit"] as? Int } == [0, 0, 1, 2, 3, 4, 5, 6])
+        #expect(plan.allSatisfy { ($0["location"] as? String)?.contains("/cache/external/") == true && $0["cached"] as? Bool == false })
+        for shard in ["0/2", "1/2"] {
+            let trained = try runMiaudit(["models", "train", spec, "--shard", shard])
+            #expect(trained.status == 0, "\(trained.standardError)")
+        }
         let result = try runMiaudit(["audit", spec, "--db", directory.appendingPathComponent("a.sqlite").path, "--key", key,
-                                     "--format", "json"])
+                                     "--format", "json", "--require-cached"])
         #expect([0, 1].contains(result.status), "\(result.standardError)")
         let report = try object(result.standardOutput)
+        let references = try #require(report["references"] as? [String: Any])
+        let referenceModels = ((references["shadow_models"] as? [[String: Any]]) ?? []) + ((references["gold_models"] as? [[String: Any]]) ?? [])
+        #expect(referenceModels.count == 6 && referenceModels.allSatisfy { $0["from_cache"] as? Bool == true })
         let models = try #require(report["models"] as? [String: Any])
         #expect((models["target_unlearning"] as? [String: Any])?["method"] as? String == "multidelete")
         let original = try #require((models["original"] as? [String: Any])?["digest"] as? String)
