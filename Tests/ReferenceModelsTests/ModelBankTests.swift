@@ -131,7 +131,9 @@ import Unlearning
         bank.beforeStoring = { _ in
             writers.increment()
             barrier.leave()
-            barrier.wait()
+            // Bounded: should the two workers ever run one after the other, the test fails on the
+            // writer count below instead of hanging.
+            _ = barrier.wait(timeout: .now() + 120)
         }
         let trained = try bank.models(for: [job, job])
         #expect(writers.value == 2)
