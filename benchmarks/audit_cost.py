@@ -26,10 +26,9 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from peer_timing import foreign_cores  # noqa: E402
+from peer_timing import timed_command  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -44,13 +43,8 @@ def spec_text(profile, data, original, cache):
 
 
 def run(command, env):
-    """Runs a miaudit command; returns (seconds, foreign cores, completed process)."""
-    def body():
-        start = time.perf_counter()
-        done = subprocess.run(command, capture_output=True, text=True, env=env, cwd=ROOT)
-        return time.perf_counter() - start, done
-    (seconds, done), foreign = foreign_cores(body)
-    return seconds, foreign, done
+    """Runs a miaudit command from the repository root; returns (seconds, foreign cores, completed process)."""
+    return timed_command(command, cwd=ROOT, env=env)
 
 
 def main(argv=None):

@@ -2,6 +2,7 @@
 processes used while something ran (so a noisy measurement shows as noisy)."""
 
 import os
+import subprocess
 import time
 
 import numpy as np
@@ -44,3 +45,14 @@ def foreign_cores(run):
     t1 = os.times()
     own = (t1.user + t1.system + t1.children_user + t1.children_system) - (t0.user + t0.system + t0.children_user + t0.children_system)
     return result, max(0.0, ((proc_busy() - b0) / hz - own) / wall)
+
+
+def timed_command(command, cwd=None, env=None):
+    """Runs a command to completion, capturing its output; returns (wall seconds, CPU cores other
+    processes used meanwhile, the completed process)."""
+    def body():
+        start = time.perf_counter()
+        done = subprocess.run(command, capture_output=True, text=True, env=env, cwd=cwd)
+        return time.perf_counter() - start, done
+    (seconds, done), foreign = foreign_cores(body)
+    return seconds, foreign, done

@@ -26,22 +26,16 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from peer_timing import foreign_cores  # noqa: E402
+from peer_timing import timed_command  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def timed(command):
     """Runs a command from the repository root; returns (seconds, foreign cores, completed process)."""
-    def body():
-        start = time.perf_counter()
-        done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
-        return time.perf_counter() - start, done
-    (seconds, done), foreign = foreign_cores(body)
-    return seconds, foreign, done
+    return timed_command(command, cwd=ROOT)
 
 
 def main(argv=None):
