@@ -1,14 +1,14 @@
 #!/usr/bin/env python3
 """Writes the seed corpora under fuzz/corpus/<harness>/ (run from the repository root).
 
-Small valid inputs and near-valid ones (cut short, a field changed), taken from fixtures/,
+Small valid inputs, which the harness must accept, and near-valid ones (cut short, a field
+changed) named bad-*, which it must reject; FuzzSmokeTests checks both. Taken from fixtures/,
 audits/ and docs/adapter-protocol.md, or written with numpy the way numpy.save writes them.
 Deterministic: running it again gives the same bytes. Needs numpy.
 """
 import base64
 import io
 import json
-import os
 import pathlib
 import struct
 
@@ -57,12 +57,12 @@ def npy_corpus():
     header_length = version2[8] | version2[9] << 8
     put("npy", "f4-version-2.npy", bytes(version2[:6]) + b"\x02\x00" + struct.pack("<I", header_length + 2)
         + bytes(version2[10:10 + header_length]) + b"  " + bytes(version2[10 + header_length:]))
-    put("npy", "big-endian-f4.npy", npy(np.arange(2, dtype=">f4")))
+    put("npy", "bad-big-endian-f4.npy", npy(np.arange(2, dtype=">f4")))
     images = pathlib.Path("fixtures/digits/images.npy").read_bytes()
-    put("npy", "digits-images-cut.npy", images[:300])
+    put("npy", "bad-digits-images-cut.npy", images[:300])
     groups = pathlib.Path("fixtures/digits/groups.npy").read_bytes()
-    put("npy", "digits-groups-header-only.npy", groups[:128])
-    put("npy", "python2-long-shape.npy", npy(np.arange(2, dtype="<i8")).replace(b"(2,)", b"(2L,)"))
+    put("npy", "bad-digits-groups-header-only.npy", groups[:128])
+    put("npy", "python2-long-shape.npy", npy(np.arange(2, dtype="<i8")).replace(b"(2,), ", b"(2L,),"))
 
 
 def safetensors_corpus():
@@ -76,8 +76,8 @@ def safetensors_corpus():
     put("safetensors", "empty-header.safetensors", struct.pack("<Q", 2) + b"{}")
     put("safetensors", "zero-size-tensor.safetensors", safetensors({"z": ("F32", np.zeros((0, 3), dtype="<f4"))}))
     good = safetensors({"weight": ("F32", np.array([[1, 2], [3, 4]], dtype="<f4"))})
-    put("safetensors", "cut-in-data.safetensors", good[:-3])
-    put("safetensors", "cut-in-header.safetensors", good[:30])
+    put("safetensors", "bad-cut-in-data.safetensors", good[:-3])
+    put("safetensors", "bad-cut-in-header.safetensors", good[:30])
 
 
 def outputs_corpus():
@@ -85,14 +85,14 @@ def outputs_corpus():
     logits = np.array([[0.1, -2.0, 3.0], [0.0, 0.0, 0.0]], dtype="<f4")
     put("outputs", "npy-probabilities-lines", b"\x00" + npy(probabilities) + b"\n--ids--\na\nb\r\nc\n")
     put("outputs", "npy-logits-json-ids", b"\x04" + npy(logits) + b"\n--ids--\n[\"x\", \"y\"]")
-    put("outputs", "npy-f16-ids-mismatch", b"\x00" + npy(probabilities.astype("<f2")) + b"\n--ids--\na\nb\n")
+    put("outputs", "bad-npy-f16-ids-mismatch", b"\x00" + npy(probabilities.astype("<f2")) + b"\n--ids--\na\nb\n")
     put("outputs", "safetensors-probabilities", b"\x01" + safetensors(
         {"probabilities": ("F64", probabilities)}, metadata={"ids": json.dumps(["a", "b", "c"])}))
     put("outputs", "safetensors-logits-miaudit-ids", b"\x05" + safetensors(
         {"logits": ("F32", logits)}, metadata={"miaudit.ids": "[\"p\",\"q\"]", "ids": "[\"p\",\"q\"]"}))
     put("outputs", "csv-probabilities", b"\x02id,no_match,match\na,0.25,0.75\r\n\"b,1\",0.5,0.5\n\nc,1,0\n")
     put("outputs", "csv-logits-bom", b"\x06\xef\xbb\xbfid,cat,dog,bird\nx,1e-3,-2.5,3\ny,0,0,0")
-    put("outputs", "csv-bad-number", b"\x02id,no_match,match\na,0.25,abc\n")
+    put("outputs", "bad-csv-number", b"\x02id,no_match,match\na,0.25,abc\n")
 
 
 def manifest_corpus():
@@ -106,16 +106,16 @@ def manifest_corpus():
     put("manifest", "emoji-groups-short-splits.json", json.dumps(groups, sort_keys=True))
     bad = dict(digits)
     bad["arrays"] = dict(digits["arrays"], images=dict(digits["arrays"]["images"], dtype="<u2"))
-    put("manifest", "digits-bad-dtype.json", json.dumps(bad, sort_keys=True))
-    put("manifest", "emoji-cldr-small-cut.json", small[:700])
+    put("manifest", "bad-digits-dtype.json", json.dumps(bad, sort_keys=True))
+    put("manifest", "bad-emoji-cldr-small-cut.json", small[:700])
 
 
 def spec_corpus():
     for path in sorted(pathlib.Path("audits").glob("*.yaml")):
         put("spec", path.name, path.read_bytes())
-    put("spec", "aliases.yaml", "name: &n aliased\ndata: ../fixtures/emoji-cldr\noriginal: &o {path: a.safetensors}\n"
+    put("spec", "bad-aliases-unknown-key.yaml", "name: &n aliased\ndata: ../fixtures/emoji-cldr\noriginal: &o {path: a.safetensors}\n"
         "target: {unlearn: {method: retrain}}\nsettings: &s {}\nx: [*n, *o, *s]\n")
-    put("spec", "duplicate-key.yaml", "name: a\ndata: d\nname: b\n")
+    put("spec", "bad-duplicate-key.yaml", "name: a\ndata: d\nname: b\n")
 
 
 def process_replies_corpus():
@@ -126,7 +126,7 @@ def process_replies_corpus():
     put("process-replies", "transcript-json", hello.replace('"logits"', '"probabilities"') + "\r\n"
         + '{"type":"result","request":1,"probabilities":[[0.3973246624507566,0.6026753375492435],'
         + '[0.978648570770754,0.021351429229246138]]}\n')
-    put("process-replies", "error-reply", '{"type":"error","request":1,"message":"CUDA out of memory"}\n')
+    put("process-replies", "bad-error-reply", '{"type":"error","request":1,"message":"CUDA out of memory"}\n')
     put("process-replies", "trainer", '{"type":"hello","protocol":1,"model":{"id":"trainer.py","digest":"sha256:00"},'
         '"classes":["no_match","match"],"outputs":"probabilities","trainer":{"version":1,"recipe":{"epochs":3,"lr":0.001},'
         '"code_digest":"sha256:abcdef0123","methods":["none","retrain","multidelete"]}}\n'
@@ -136,7 +136,7 @@ def process_replies_corpus():
         '"classes":["a","b","c"],"outputs":"logits"}\n  \n'
         '{"type":"result","request":1,"logits":{"dtype":"f64","shape":[2,3],'
         '"data":"' + base64.b64encode(struct.pack("<6d", 1, 2, 3, 0, 0, -1e300)).decode() + '"}}')
-    put("process-replies", "garbage", "loading weights...\n{\"type\":\"result\",\"request\":true}\n[1,2]\n")
+    put("process-replies", "bad-garbage", "loading weights...\n{\"type\":\"result\",\"request\":true}\n[1,2]\n")
 
 
 if __name__ == "__main__":

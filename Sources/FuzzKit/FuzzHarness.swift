@@ -50,15 +50,15 @@ public struct FuzzHarness: Sendable {
 
     /// `OutputsAdapter`'s reading of the bytes of an outputs file (`.npy` with its ids, safetensors or CSV).
     ///
-    /// Input layout: byte 0 chooses the format (0 npy, 1 safetensors, 2 CSV, modulo 3) and, by bit 2,
-    /// whether the settings say logits or probabilities; the rest is the file. For `.npy` the ids
+    /// Input layout: byte 0 chooses the format by its low two bits (0 npy, 1 safetensors, 2 and 3 CSV)
+    /// and, by bit 2, whether the settings say logits or probabilities; the rest is the file. For `.npy` the ids
     /// file follows `idsSeparator` (none: an empty ids file).
     public static let outputs = FuzzHarness(
         name: "outputs", summary: "OutputsAdapter(path:format:bytes:…) on .npy + ids, .safetensors and .csv outputs, logits or probabilities"
     ) { input in
         guard let selector = input.first else { return false }
-        let formats: [OutputsFormat] = [.npy, .safetensors, .csv]
-        let format = formats[Int(selector) % 3]
+        let formats: [OutputsFormat] = [.npy, .safetensors, .csv, .csv]
+        let format = formats[Int(selector & 3)]
         let values: AdapterDescription.OutputValues = selector & 4 == 0 ? .probabilities : .logits
         var file = input.dropFirst()
         var ids = Data()

@@ -22,6 +22,18 @@ import Testing
         #expect(summary.accepted >= 1)
     }
 
+    /// Seeds named bad-* are near-valid inputs the parser must refuse; every other seed is valid,
+    /// so a harness that stopped reaching the parser's deeper checks would fail here.
+    @Test(arguments: FuzzHarness.all.map(\.name))
+    func validSeedsAreAcceptedAndBadOnesRefused(name: String) throws {
+        let harness = try #require(FuzzHarness.named(name))
+        let directory = Self.corpusRoot.appendingPathComponent(name)
+        for file in try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted() {
+            let accepted = harness.run(try Data(contentsOf: directory.appendingPathComponent(file)))
+            #expect(accepted == !file.hasPrefix("bad-"), "fuzz/corpus/\(name)/\(file)")
+        }
+    }
+
     @Test func mutatorIsDeterministicForASeed() {
         let corpus = [Data("{\"a\": [1, 2, 3]}".utf8), Data([0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59])]
         var first = FuzzMutator(seed: 5, corpus: corpus, maximumLength: 64)
