@@ -57,6 +57,9 @@ let package = Package(
             "ReferenceModels", "MembershipInference", "Gate", "ReportStore",
             .product(name: "Yams", package: "Yams"),
         ]),
+        // Fuzz harnesses for the untrusted-input parsers and a seeded mutator for fixed-count runs
+        // (the tests' smoke runs); scripts/fuzz.sh links them into libFuzzer binaries (fuzz/README.md).
+        .target(name: "FuzzKit", dependencies: ["NumericCore", "NeuralNet", "AuditData", "ModelAdapters", "Audit"]),
         .executableTarget(name: "miaudit", dependencies: [
             "Diagnostics", "NumericCore", "NeuralNet", "AuditData", "MatchingTask", "ModelAdapters", "Stats", "SVM", "Unlearning",
             "ReferenceModels", "MembershipInference", "Gate", "ReportStore", "Audit",
@@ -95,6 +98,7 @@ let package = Package(
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Yams", package: "Yams"),
         ], resources: [.copy("Fixtures")]),
+        .testTarget(name: "FuzzTests", dependencies: ["FuzzKit"]),
         .testTarget(name: "UnlearningTests",
                     dependencies: ["Unlearning", "NeuralNet", "MatchingTask", "AuditData", "NumericCore", "Stats", "GradientChecking",
                                    "SmallFixtureSupport"]),

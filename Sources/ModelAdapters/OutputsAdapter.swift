@@ -50,7 +50,7 @@ public final class OutputsAdapter: ModelAdapter, Sendable {
 
     /// Reads and checks the outputs file `settings.path` (and, for `.npy`, `settings.ids`).
     /// O(file size). See the type's documentation for the formats and errors.
-    public init(settings: AdapterDescription.OutputsSettings) throws {
+    public convenience init(settings: AdapterDescription.OutputsSettings) throws {
         let failure = OutputsFailure(adapter: "outputs \(settings.path)")
         let url = URL(fileURLWithPath: settings.path)
         guard let format = OutputsFormat(fileExtension: url.pathExtension) else {
@@ -66,33 +66,45 @@ public final class OutputsAdapter: ModelAdapter, Sendable {
                                 "set 'ids' to a JSON array or a text file with one id per line")
         }
         let bytes = try failure.readFile(url, role: "the outputs file", setting: "path")
+        let idsPath = settings.ids ?? ""
+        try self.init(path: settings.path, format: format, bytes: bytes, values: settings.values, idsPath: idsPath) {
+            try failure.readFile(URL(fileURLWithPath: idsPath), role: "the ids file \(idsPath)", setting: "ids")
+        }
+    }
+
+    /// Checks the bytes of an outputs file already read, as if read from `path` (which names it in
+    /// errors and gives the model id); `readIDs` gives the ids file's bytes and is called only for
+    /// `.npy`, after the outputs were found non-empty. The entry point of the fuzz harness (FuzzKit).
+    /// O(file size).
+    package init(path: String, format: OutputsFormat, bytes: Data, values: AdapterDescription.OutputValues,
+                 idsPath: String, readIDs: () throws -> Data) throws {
+        let failure = OutputsFailure(adapter: "outputs \(path)")
         guard !bytes.isEmpty else {
             throw failure.data("the outputs file is empty", "write one row of outputs per example")
         }
         var hashed = bytes
-        var kind = settings.values
+        var kind = values
         let table: OutputsTable
         let logitsHint: String
         switch format {
         case .npy:
-            let idsPath = settings.ids ?? ""
-            let idsBytes = try failure.readFile(URL(fileURLWithPath: idsPath), role: "the ids file \(idsPath)", setting: "ids")
+            let idsBytes = try readIDs()
             hashed.append(idsBytes)
-            table = try OutputsArrayReader.npy(bytes, path: settings.path, ids: idsBytes, idsPath: idsPath, failure: failure)
+            table = try OutputsArrayReader.npy(bytes, path: path, ids: idsBytes, idsPath: idsPath, failure: failure)
             logitsHint = "set values to logits if these are logits"
         case .safetensors:
-            (table, kind) = try OutputsArrayReader.safetensors(bytes, path: settings.path, failure: failure)
+            (table, kind) = try OutputsArrayReader.safetensors(bytes, path: path, failure: failure)
             logitsHint = "name the tensor 'logits' if these are logits"
         case .csv:
             table = try OutputsCSV.table(bytes, failure: failure)
             logitsHint = "set values to logits if these are logits"
         }
         rows = try table.probabilities(kind, failure: failure, logitsHint: logitsHint)
-        values = kind
+        self.values = kind
         ids = table.ids
         rowOfID = Dictionary(uniqueKeysWithValues: table.ids.enumerated().map { ($0.element, $0.offset) })
         adapterName = failure.adapter
-        identity = AdapterIdentity(kind: "outputs", modelID: url.lastPathComponent,
+        identity = AdapterIdentity(kind: "outputs", modelID: URL(fileURLWithPath: path).lastPathComponent,
                                    digest: "sha256:" + sha256Hex(hashed),
                                    classes: table.classNames ?? Self.defaultClasses(count: table.columns))
     }
