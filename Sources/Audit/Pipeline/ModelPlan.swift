@@ -167,21 +167,7 @@ public enum ModelPlanner {
 
         /// The external trainer's orders for the original and an unlearned target (one unit).
         func externalOriginalOrders() throws -> [ExternalTrainer.Order] {
-            guard spec.original.byTrainer else { return [] }
-            let originalJob = ModelJob(kind: .original, index: 0, trainRows: splits.train, seed: spec.seed)
-            var orders = [ExternalTrainer.Order(job: originalJob)]
-            if case let .unlearn(unlearn) = spec.target {
-                let seed = unlearn.seed ?? AuditSeeds.targetUnlearning(spec.seed)
-                switch unlearn.method {
-                case "none": break
-                case "retrain": orders.append(.init(job: ModelJob(kind: .target, index: 0, trainRows: splits.retain, seed: seed)))
-                default:
-                    let job = ModelJob(kind: .target, index: 0, trainRows: splits.train, forgetRows: splits.pool.forget,
-                                       retainRows: splits.retain, method: try UnlearningMethods.named(unlearn.method), seed: seed)
-                    orders.append(.init(job: job, start: originalJob))
-                }
-            }
-            return orders
+            spec.original.byTrainer ? try ExternalModels.orders(spec, splits: splits) : []
         }
 
         func plan() throws -> ModelPlan {
